@@ -1,0 +1,128 @@
+import { GPU } from 'gpu.js'
+import { cpus } from 'os'
+import { Probe, probeHeadlessGL, probeWebGPU } from './probe'
+
+export type ConcreteMode = 'webasm' | 'cpu' | 'headlessgl' | 'webgpu'
+export type Mode = 'auto' | ConcreteMode
+export const MODES: readonly Mode[] = ['auto', 'webasm', 'cpu', 'headlessgl', 'webgpu']
+
+/** A compiled gpu.js kernel: always called under the async contract (it returns a Promise). */
+export type Kernel = (...args: unknown[]) => Promise<unknown>
+
+/**
+ * One gpu.js instance and its kernel cache. Kernels are compiled once per (op, shape) key: after a
+ * training loop's first step, `stats.compiled` stops growing.
+ */
+export interface Backend {
+  readonly mode: ConcreteMode
+  /** What runs the kernels (a GL renderer string, an adapter, or the CPU). */
+  readonly device: string
+  readonly stats: { compiled: number; calls: number }
+  kernel(key: string, build: (gpu: GPU, settings: KernelSettings) => unknown): Kernel
+  destroy(): Promise<void>
+}
+
+/** Settings every kernel gets: single precision, the async contract (threads on webasm), the pool size. */
+export interface KernelSettings {
+  readonly precision: 'single'
+  readonly asyncMode: true
+  readonly poolSize: number
+  readonly tactic: 'precision'
+  readonly dynamicOutput: false
+  readonly dynamicArguments: false
+}
+
+const gpuMode = (mode: ConcreteMode): string => (mode === 'webasm' ? 'webasm' : mode)
+
+export const createBackendOf = (mode: ConcreteMode, device: string): Backend => {
+  const gpu = new GPU({ mode: gpuMode(mode) } as any)
+  const cache = new Map<string, Kernel>()
+  const stats = { compiled: 0, calls: 0 }
+  const settings: KernelSettings = {
+    precision: 'single',
+    asyncMode: true,
+    poolSize: Math.max(1, cpus().length),
+    tactic: 'precision',
+    dynamicOutput: false,
+    dynamicArguments: false,
+  }
+  return {
+    mode,
+    device,
+    stats,
+    kernel(key, build) {
+      let k = cache.get(key)
+      if (!k) {
+        const compiled = build(gpu, settings) as (...args: unknown[]) => unknown
+        stats.compiled++
+        k = (...args: unknown[]) => {
+          stats.calls++
+          return Promise.resolve(compiled(...args))
+        }
+        cache.set(key, k)
+      }
+      return k
+    },
+    async destroy() {
+      cache.clear()
+      await gpu.destroy()
+    },
+  }
+}
+
+export interface Availability {
+  readonly mode: ConcreteMode
+  readonly probe: Probe
+}
+
+/** Which concrete backends work here, with what each found. */
+export const availability = async (): Promise<Availability[]> => [
+  { mode: 'webasm', probe: { available: GPU.isWebAssemblySupported, device: 'CPU (WebAssembly SIMD, worker threads)', software: false } },
+  { mode: 'cpu', probe: { available: true, device: 'CPU (plain JavaScript)', software: false } },
+  { mode: 'headlessgl', probe: probeHeadlessGL() },
+  { mode: 'webgpu', probe: await probeWebGPU() },
+]
+
+/**
+ * Resolves a mode to a backend. `auto` takes a hardware GPU (WebGPU first, then headless GL) and
+ * otherwise `webasm`: a software-emulated GPU is never preferred over webasm. An explicit mode that
+ * is unavailable is an error naming why, never a silent fallback.
+ */
+export const createBackend = async (mode: Mode = modeFromEnv()): Promise<Backend> => {
+  const found = await availability()
+  const pick = (m: ConcreteMode) => found.find(a => a.mode === m)!
+  if (mode === 'auto') {
+    const choice =
+      (['webgpu', 'headlessgl'] as const).map(pick).find(a => a.probe.available && !a.probe.software) ??
+      (pick('webasm').probe.available ? pick('webasm') : pick('cpu'))
+    return createBackendOf(choice.mode, choice.probe.device)
+  }
+  const a = pick(mode)
+  if (!a.probe.available) {
+    throw new Error(`backend '${mode}' is not available here: ${a.probe.reason ?? 'unsupported platform'}`)
+  }
+  return createBackendOf(mode, a.probe.device)
+}
+
+/** RXCEPTION_BACKEND chooses the mode; unset means auto. */
+export const modeFromEnv = (env: NodeJS.ProcessEnv = process.env): Mode => {
+  const m = (env.RXCEPTION_BACKEND ?? 'auto').trim()
+  if (!(MODES as readonly string[]).includes(m)) {
+    throw new Error(`RXCEPTION_BACKEND: expected one of ${MODES.join(', ')}, got '${m}'`)
+  }
+  return m as Mode
+}
+
+let current: Promise<Backend> | undefined
+
+/** The process-wide backend used when an op is not handed one explicitly. */
+export const defaultBackend = (): Promise<Backend> => (current ??= createBackend())
+
+/** Replaces the process-wide backend (destroying the previous one). */
+export const useBackend = async (mode: Mode): Promise<Backend> => {
+  const previous = current
+  current = createBackend(mode)
+  const next = await current
+  if (previous) await (await previous).destroy()
+  return next
+}

@@ -1,0 +1,3 @@
+export * from './backend'
+export * from './output'
+export type { Probe } from './probe'

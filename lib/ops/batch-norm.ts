@@ -1,0 +1,136 @@
+import { Backend, defaultBackend } from '../backend'
+import { Tensor, shapeToString } from '../tensor'
+import { CHANNEL_AFFINE, CHANNEL_AFFINE2, CHANNEL_AFFINE_RELU, mapChannels } from './elementwise'
+import { reduceRows } from './reduce'
+
+/**
+ * Batch normalisation over the last (channel) axis. Training uses the batch's mean and biased
+ * variance and returns updated running statistics, `running ← decay · running + (1 - decay) · batch`
+ * (TF's convention; the running variance takes the batch variance unbiased, as TF-slim and PyTorch do).
+ * Inference uses the running statistics. Gamma is optional (TF-slim's Inception-ResNet-v2 has none).
+ */
+export interface BatchNormOptions {
+  readonly epsilon?: number
+  readonly decay?: number
+  /** Fused epilogue: max(0, y). */
+  readonly relu?: boolean
+}
+
+export interface BatchNormParams {
+  readonly gamma?: Tensor
+  readonly beta: Tensor
+}
+
+export interface RunningStats {
+  readonly mean: Tensor
+  readonly variance: Tensor
+}
+
+export interface BatchNormTraining {
+  readonly y: Tensor
+  /** What the backward pass needs: the batch mean and 1/sqrt(var + eps) per channel. */
+  readonly mean: Float32Array
+  readonly invStd: Float32Array
+  readonly running: RunningStats
+}
+
+export const DEFAULT_EPSILON = 1e-3
+export const DEFAULT_DECAY = 0.9997
+
+const check = (x: Tensor, p: BatchNormParams, what: string): number => {
+  const c = x.shape[x.rank - 1]!
+  for (const [name, t] of [['beta', p.beta], ['gamma', p.gamma]] as const) {
+    if (t && (t.rank !== 1 || t.shape[0] !== c)) {
+      throw new RangeError(`${what}: ${name} must be [${c}] for input ${shapeToString(x.shape)}, got ${shapeToString(t.shape)}`)
+    }
+  }
+  return c
+}
+
+/** Folds (gamma, beta, mean, invStd) into y = x · scale + shift. */
+const fold = (p: BatchNormParams, mean: ArrayLike<number>, invStd: ArrayLike<number>, c: number) => {
+  const scale = new Float32Array(c)
+  const shift = new Float32Array(c)
+  for (let k = 0; k < c; k++) {
+    scale[k] = (p.gamma ? p.gamma.data[k]! : 1) * invStd[k]!
+    shift[k] = p.beta.data[k]! - mean[k]! * scale[k]!
+  }
+  return { scale, shift }
+}
+
+export const batchNormInference = async (x: Tensor, p: BatchNormParams, running: RunningStats, opts: BatchNormOptions = {}, be?: Backend): Promise<Tensor> => {
+  const c = check(x, p, 'batchNorm')
+  const eps = opts.epsilon ?? DEFAULT_EPSILON
+  const invStd = running.variance.data.map(v => 1 / Math.sqrt(v + eps))
+  const { scale, shift } = fold(p, running.mean.data, invStd, c)
+  return mapChannels(opts.relu ? CHANNEL_AFFINE_RELU : CHANNEL_AFFINE, x, { u: scale, v: shift }, be)
+}
+
+export const batchNormTraining = async (x: Tensor, p: BatchNormParams, running: RunningStats, opts: BatchNormOptions = {}, be?: Backend): Promise<BatchNormTraining> => {
+  const c = check(x, p, 'batchNorm')
+  const backend = be ?? (await defaultBackend())
+  const eps = opts.epsilon ?? DEFAULT_EPSILON
+  const decay = opts.decay ?? DEFAULT_DECAY
+  const m = x.size / c
+  const sums = await reduceRows('sum', x.data, c, {}, backend)
+  const mean = Float32Array.from(sums, s => s / m)
+  const sq = await reduceRows('squaredDeviation', x.data, c, { m: mean }, backend)
+  const variance = Float64Array.from(sq, s => s / m)
+  const invStd = Float32Array.from(variance, v => 1 / Math.sqrt(v + eps))
+  const { scale, shift } = fold(p, mean, invStd, c)
+  const y = await mapChannels(opts.relu ? CHANNEL_AFFINE_RELU : CHANNEL_AFFINE, x, { u: scale, v: shift }, backend)
+  const unbiased = m > 1 ? m / (m - 1) : 1
+  const runningOut: RunningStats = {
+    mean: Tensor.adopt([c], running.mean.data.map((r, k) => decay * r + (1 - decay) * mean[k]!)),
+    variance: Tensor.adopt([c], running.variance.data.map((r, k) => decay * r + (1 - decay) * variance[k]! * unbiased)),
+  }
+  return { y, mean, invStd, running: runningOut }
+}
+
+export interface BatchNormGrads {
+  readonly dx: Tensor
+  readonly dgamma?: Tensor
+  readonly dbeta: Tensor
+}
+
+/**
+ * Training-mode gradient (the ReLU, if fused, must already be applied to dy). With x̂ = (x - μ)·σ⁻¹,
+ * dβ = Σ dy, dγ = Σ dy·x̂ and dx = γσ⁻¹ (dy - dβ/M - x̂ dγ/M), expanded to dy·k + x·u + v per channel.
+ */
+export const batchNormTrainingGrad = async (x: Tensor, dy: Tensor, p: BatchNormParams, saved: Pick<BatchNormTraining, 'mean' | 'invStd'>, be?: Backend): Promise<BatchNormGrads> => {
+  const c = check(x, p, 'batchNorm gradient')
+  const backend = be ?? (await defaultBackend())
+  const m = x.size / c
+  const dbeta = await reduceRows('sum', dy.data, c, {}, backend)
+  const dyDev = await reduceRows('productWithDeviation', x.data, c, { b: dy.data, m: saved.mean }, backend)
+  const dgamma = Float64Array.from(dyDev, (s, k) => s * saved.invStd[k]!)
+  const k = new Float32Array(c)
+  const u = new Float32Array(c)
+  const v = new Float32Array(c)
+  for (let j = 0; j < c; j++) {
+    const g = p.gamma ? p.gamma.data[j]! : 1
+    const is = saved.invStd[j]!
+    k[j] = g * is
+    u[j] = (-g * is * is * dgamma[j]!) / m
+    v[j] = (-g * is * dbeta[j]!) / m - u[j]! * saved.mean[j]!
+  }
+  const dx = await mapChannels(CHANNEL_AFFINE2, dy, { b: x, u: k, v: u, w: v }, backend)
+  return { dx, dbeta: Tensor.adopt([c], Float32Array.from(dbeta)), ...(p.gamma ? { dgamma: Tensor.adopt([c], Float32Array.from(dgamma)) } : {}) }
+}
+
+/** Inference-mode gradient (frozen statistics): dx = dy · γσ⁻¹, plus the parameter gradients. */
+export const batchNormInferenceGrad = async (x: Tensor, dy: Tensor, p: BatchNormParams, running: RunningStats, opts: BatchNormOptions = {}, be?: Backend): Promise<BatchNormGrads> => {
+  const c = check(x, p, 'batchNorm gradient')
+  const eps = opts.epsilon ?? DEFAULT_EPSILON
+  const invStd = running.variance.data.map(v => 1 / Math.sqrt(v + eps))
+  const { scale } = fold(p, running.mean.data, invStd, c)
+  const backend = be ?? (await defaultBackend())
+  const dbeta = await reduceRows('sum', dy.data, c, {}, backend)
+  const dyDev = await reduceRows('productWithDeviation', x.data, c, { b: dy.data, m: running.mean.data }, backend)
+  const dx = await mapChannels(CHANNEL_AFFINE, dy, { u: scale, v: new Float32Array(c) }, backend)
+  return {
+    dx,
+    dbeta: Tensor.adopt([c], Float32Array.from(dbeta)),
+    ...(p.gamma ? { dgamma: Tensor.adopt([c], Float32Array.from(dyDev, (s, k) => s * invStd[k]!)) } : {}),
+  }
+}

@@ -1,0 +1,194 @@
+import { Backend, defaultBackend } from '../backend'
+import { Tensor, shapeToString } from '../tensor'
+import { launch, keyOf, unblock4 } from './launch'
+import { reduceRows } from './reduce'
+import { Padding, Window2D, cropNHWC, padNHWC, window2d } from './padding'
+import { table, tapReach, windowStarts, withZeroRow } from './windows'
+
+/**
+ * 2-D convolution, NHWC input, HWIO filter [kh, kw, cin, cout], TensorFlow padding. Three kernels,
+ * each computing a 4-row block per thread with its 4 SIMD lanes over the output's channels, so each
+ * filter (or dy) read is the only per-lane gather and feeds 16 multiply-adds:
+ *  - forward: rows are output positions, the input window read straight from the padded input;
+ *  - input gradient: rows are padded input positions; each tap either hits an output position or
+ *    points at an all-zero row appended to dy, so the inner loop has no branches;
+ *  - filter gradient: rows are (ky, kx, cin) filter rows, reduced over every output position.
+ */
+export interface Conv2DOptions {
+  readonly stride?: 1 | 2
+  readonly padding?: Padding
+  /** Fused epilogue: max(0, y) after the bias. */
+  readonly relu?: boolean
+}
+
+export interface ConvGeometry extends Window2D {
+  readonly cout: number
+  /** Number of output positions n·out_h·out_w. */
+  readonly positions: number
+}
+
+export const convGeometry = (x: readonly number[], w: readonly number[], opts: Conv2DOptions = {}, what = 'conv2d'): ConvGeometry => {
+  if (w.length !== 4) throw new RangeError(`${what}: filter must be HWIO [kh, kw, cin, cout], got ${shapeToString(w)}`)
+  const [kh, kw, cin, cout] = w as [number, number, number, number]
+  const g = window2d(x, kh, kw, opts.stride ?? 1, opts.padding ?? 'valid', what)
+  if (g.c !== cin) {
+    throw new RangeError(`${what}: input ${shapeToString(x)} has ${g.c} channels, filter ${shapeToString(w)} expects ${cin}`)
+  }
+  return { ...g, cout, positions: g.n * g.y.out * g.x.out }
+}
+
+const forwardSource = (relu: boolean): string => `function (x, w, bias, base) {
+  const co = this.thread.x;
+  let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
+  const b0 = base[this.thread.y * 4];
+  const b1 = base[this.thread.y * 4 + 1];
+  const b2 = base[this.thread.y * 4 + 2];
+  const b3 = base[this.thread.y * 4 + 3];
+  for (let ky = 0; ky < this.constants.KH; ky++) {
+    for (let kx = 0; kx < this.constants.KW; kx++) {
+      const t = (ky * this.constants.WP + kx) * this.constants.CI;
+      const wt = (ky * this.constants.KW + kx) * this.constants.CI;
+      for (let ci = 0; ci < this.constants.CI; ci++) {
+        const wv = w[(wt + ci) * this.constants.CO + co];
+        s0 += x[b0 + t + ci] * wv;
+        s1 += x[b1 + t + ci] * wv;
+        s2 += x[b2 + t + ci] * wv;
+        s3 += x[b3 + t + ci] * wv;
+      }
+    }
+  }
+  const bv = bias[co];
+  ${relu
+    ? 'return [Math.max(s0 + bv, 0), Math.max(s1 + bv, 0), Math.max(s2 + bv, 0), Math.max(s3 + bv, 0)];'
+    : 'return [s0 + bv, s1 + bv, s2 + bv, s3 + bv];'}
+}`
+
+const constantsOf = (g: ConvGeometry) => ({
+  P: g.positions, HW: g.y.out * g.x.out, WO: g.x.out, HO: g.y.out, HP: g.hp, WP: g.wp, S: g.stride,
+  KH: g.kh, KW: g.kw, CI: g.c, CO: g.cout, N: g.n,
+})
+
+const shapeKey = (g: ConvGeometry) => [g.n, g.h, g.w, g.c, g.kh, g.kw, g.cout, g.stride, g.y.before, g.y.after, g.x.before, g.x.after] as const
+
+export const conv2d = async (x: Tensor, w: Tensor, bias?: Tensor, opts: Conv2DOptions = {}, be?: Backend): Promise<Tensor> => {
+  const g = convGeometry(x.shape, w.shape, opts)
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== g.cout)) {
+    throw new RangeError(`conv2d: bias must be [${g.cout}], got ${shapeToString(bias.shape)}`)
+  }
+  const spec = {
+    key: keyOf('conv2d', ...shapeKey(g), !!opts.relu),
+    source: forwardSource(!!opts.relu),
+    output: [g.cout, Math.ceil(g.positions / 4)],
+    constants: constantsOf(g),
+    vec4: true,
+  }
+  const blocked = await launch(be ?? (await defaultBackend()), spec, [padNHWC(x, g), w.data, bias?.data ?? new Float32Array(g.cout), windowStarts(g, g.c)], Math.ceil(g.positions / 4) * 4 * g.cout)
+  return Tensor.adopt([g.n, g.y.out, g.x.out, g.cout], unblock4(blocked, g.positions, g.cout))
+}
+
+/**
+ * Input gradient. Thread rows are padded-input positions q, lanes input channels. For each tap,
+ * `reach` holds the dy row (times cout) that the tap reaches from q, or the all-zero row P appended
+ * to dy when the tap falls between strides or outside the output: no branches in the inner loop.
+ */
+const inputGradSource = `function (dyz, w, reach) {
+  const ci = this.thread.x;
+  let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
+  const q0 = this.thread.y * 4 * this.constants.T;
+  for (let t = 0; t < this.constants.T; t++) {
+    const wt = (t * this.constants.CI + ci) * this.constants.CO;
+    const d0 = reach[q0 + t];
+    const d1 = reach[q0 + this.constants.T + t];
+    const d2 = reach[q0 + 2 * this.constants.T + t];
+    const d3 = reach[q0 + 3 * this.constants.T + t];
+    for (let co = 0; co < this.constants.CO; co++) {
+      const wv = w[wt + co];
+      s0 += dyz[d0 + co] * wv;
+      s1 += dyz[d1 + co] * wv;
+      s2 += dyz[d2 + co] * wv;
+      s3 += dyz[d3 + co] * wv;
+    }
+  }
+  return [s0, s1, s2, s3];
+}`
+
+export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: Tensor, opts: Conv2DOptions = {}, be?: Backend): Promise<Tensor> => {
+  const g = convGeometry(xShape, w.shape, opts, 'conv2d input gradient')
+  const q = g.n * g.hp * g.wp
+  const spec = {
+    key: keyOf('conv2d.dx', ...shapeKey(g)),
+    source: inputGradSource,
+    output: [g.c, Math.ceil(q / 4)],
+    constants: { ...constantsOf(g), T: g.kh * g.kw },
+    vec4: true,
+  }
+  const blocked = await launch(be ?? (await defaultBackend()), spec, [withZeroRow(dy.data, g.cout), w.data, tapReach(g, g.cout)], Math.ceil(q / 4) * 4 * g.c)
+  return Tensor.adopt(xShape, cropNHWC(unblock4(blocked, q, g.c), g))
+}
+
+/** Filter gradient: rows are filter rows (ky, kx, ci); the reduction runs over every output position. */
+const filterGradSource = `function (x, dy, offsets) {
+  const co = this.thread.x;
+  let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
+  const o0 = offsets[this.thread.y * 4];
+  const o1 = offsets[this.thread.y * 4 + 1];
+  const o2 = offsets[this.thread.y * 4 + 2];
+  const o3 = offsets[this.thread.y * 4 + 3];
+  for (let n = 0; n < this.constants.N; n++) {
+    for (let oy = 0; oy < this.constants.HO; oy++) {
+      const xb = (n * this.constants.HP + oy * this.constants.S) * this.constants.WP * this.constants.CI;
+      const db = (n * this.constants.HO + oy) * this.constants.WO * this.constants.CO + co;
+      for (let ox = 0; ox < this.constants.WO; ox++) {
+        const dv = dy[db + ox * this.constants.CO];
+        const xo = xb + ox * this.constants.S * this.constants.CI;
+        s0 += x[xo + o0] * dv;
+        s1 += x[xo + o1] * dv;
+        s2 += x[xo + o2] * dv;
+        s3 += x[xo + o3] * dv;
+      }
+    }
+  }
+  return [s0, s1, s2, s3];
+}`
+
+/** Offset of filter row m = (ky, kx, ci) inside a padded input window (rows padded to a multiple of 4). */
+const tapOffsets = (g: ConvGeometry): Float32Array => {
+  const rows = g.kh * g.kw * g.c
+  return table(keyOf('offsets', ...shapeKey(g)), Math.ceil(rows / 4) * 4, row => {
+    const m = Math.min(row, rows - 1)
+    const tap = Math.floor(m / g.c)
+    return (Math.floor(tap / g.kw) * g.wp + (tap % g.kw)) * g.c + (m % g.c)
+  })
+}
+
+export const conv2dFilterGrad = async (x: Tensor, wShape: readonly number[], dy: Tensor, opts: Conv2DOptions = {}, be?: Backend): Promise<Tensor> => {
+  const g = convGeometry(x.shape, wShape, opts, 'conv2d filter gradient')
+  const rows = g.kh * g.kw * g.c
+  const spec = {
+    key: keyOf('conv2d.dw', ...shapeKey(g)),
+    source: filterGradSource,
+    output: [g.cout, Math.ceil(rows / 4)],
+    constants: { ...constantsOf(g), R: rows },
+    vec4: true,
+  }
+  const blocked = await launch(be ?? (await defaultBackend()), spec, [padNHWC(x, g), dy.data, tapOffsets(g)], Math.ceil(rows / 4) * 4 * g.cout)
+  return Tensor.adopt(wShape, unblock4(blocked, rows, g.cout))
+}
+
+export interface Conv2DGrads {
+  readonly dx: Tensor
+  readonly dw: Tensor
+  readonly db: Tensor
+}
+
+/** All three gradients of conv2d (the fused ReLU, if any, must already be applied to dy). */
+export const conv2dGrad = async (x: Tensor, w: Tensor, dy: Tensor, opts: Conv2DOptions = {}, be?: Backend): Promise<Conv2DGrads> => {
+  const backend = be ?? (await defaultBackend())
+  const cout = w.shape[3]!
+  const [dx, dw, db] = await Promise.all([
+    conv2dInputGrad(x.shape, w, dy, opts, backend),
+    conv2dFilterGrad(x, w.shape, dy, opts, backend),
+    reduceRows('sum', dy.data, cout, {}, backend),
+  ])
+  return { dx, dw, db: Tensor.adopt([cout], Float32Array.from(db)) }
+}

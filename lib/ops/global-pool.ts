@@ -1,0 +1,31 @@
+import { Backend, defaultBackend } from '../backend'
+import { Tensor, nhwc } from '../tensor'
+import { launch, keyOf } from './launch'
+
+/** Global average pooling NHWC → [N, C], and its gradient (dy spread evenly over each image). */
+const forwardSource = `function (x) {
+  const c = this.thread.x;
+  const base = this.thread.y * this.constants.HW * this.constants.C + c;
+  let s = 0;
+  for (let i = 0; i < this.constants.HW; i++) {
+    s += x[base + i * this.constants.C];
+  }
+  return s / this.constants.HW;
+}`
+
+const gradSource = `function (dy) {
+  const n = Math.floor(this.thread.y / this.constants.HW);
+  return dy[n * this.constants.C + this.thread.x] / this.constants.HW;
+}`
+
+export const globalAvgPool = async (x: Tensor, be?: Backend): Promise<Tensor> => {
+  const { n, h, w, c } = nhwc(x.shape, 'globalAvgPool')
+  const spec = { key: keyOf('gap', n, h * w, c), source: forwardSource, output: [c, n], constants: { HW: h * w, C: c } }
+  return Tensor.adopt([n, c], await launch(be ?? (await defaultBackend()), spec, [x.data], n * c))
+}
+
+export const globalAvgPoolGrad = async (xShape: readonly number[], dy: Tensor, be?: Backend): Promise<Tensor> => {
+  const { n, h, w, c } = nhwc(xShape, 'globalAvgPool gradient')
+  const spec = { key: keyOf('gap.dx', n, h * w, c), source: gradSource, output: [c, n * h * w], constants: { HW: h * w, C: c } }
+  return Tensor.adopt(xShape, await launch(be ?? (await defaultBackend()), spec, [dy.data], n * h * w * c))
+}

@@ -1,0 +1,61 @@
+import { GPU } from 'gpu.js'
+import { Backend, KernelSettings, flatOutput } from '../backend'
+
+/**
+ * Compiles (once per key) and runs a kernel given as source text, returning its output as one flat
+ * Float32Array of `length` values. Source text lets each op specialise its body per shape and
+ * option (sizes inline as this.constants.X, loop bounds constant) without a function per variant.
+ */
+export interface KernelSpec {
+  /** Unique per op, variant and shape: the cache key. */
+  readonly key: string
+  readonly source: string
+  readonly output: readonly number[]
+  readonly constants?: Record<string, number>
+  readonly vec4?: boolean
+  /** Helper functions the kernel calls (compiled along with it). */
+  readonly functions?: readonly ((...args: number[]) => number)[]
+}
+
+/** gpu.js computes indices in float32: beyond 2^24 elements an index is no longer exact. */
+export const MAX_KERNEL_ELEMENTS = 1 << 24
+
+export const launch = async (be: Backend, spec: KernelSpec, args: readonly unknown[], length: number): Promise<Float32Array> => {
+  args.forEach((a, i) => {
+    if (a instanceof Float32Array && a.length > MAX_KERNEL_ELEMENTS) {
+      throw new RangeError(`${spec.key}: argument ${i} holds ${a.length} values; gpu.js indexes in float32, so kernels take at most 2^24 (${MAX_KERNEL_ELEMENTS}): use a smaller batch`)
+    }
+  })
+  const kernel = be.kernel(spec.key, (gpu: GPU, settings: KernelSettings) =>
+    gpu.createKernel(spec.source, {
+      ...settings,
+      output: [...spec.output],
+      constants: spec.constants ?? {},
+      returnType: spec.vec4 ? 'Array(4)' : 'Number',
+      ...(spec.functions ? { functions: [...spec.functions] } : {}),
+    } as any),
+  )
+  return flatOutput(await kernel(...args), length)
+}
+
+/** A cache key from an op name and any numbers/strings that change the compiled code. */
+export const keyOf = (op: string, ...parts: readonly (number | string | boolean)[]): string => `${op}(${parts.join(',')})`
+
+/**
+ * Undoes the layout of a kernel whose thread computes 4 rows at once: gpu.js stores its output as
+ * [rows/4][cols][4]; we want [rows][cols]. Rows past `rows` (padding to a multiple of 4) are dropped.
+ */
+export const unblock4 = (blocked: Float32Array, rows: number, cols: number): Float32Array => {
+  const out = new Float32Array(rows * cols)
+  const blocks = Math.ceil(rows / 4)
+  for (let b = 0; b < blocks; b++) {
+    const r0 = 4 * b
+    const lanes = Math.min(4, rows - r0)
+    const src = b * cols * 4
+    for (let j = 0; j < lanes; j++) {
+      const dst = (r0 + j) * cols
+      for (let c = 0; c < cols; c++) out[dst + c] = blocked[src + c * 4 + j]
+    }
+  }
+  return out
+}

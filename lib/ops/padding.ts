@@ -1,0 +1,83 @@
+import { Tensor, nhwc } from '../tensor'
+
+export type Padding = 'valid' | 'same'
+
+/** One spatial axis of a window op: output size and the padding before/after, TensorFlow's rules. */
+export interface Axis {
+  readonly out: number
+  readonly before: number
+  readonly after: number
+}
+
+/**
+ * TensorFlow semantics: 'valid' uses no padding; 'same' gives ceil(in / stride) outputs and pads
+ * max((out - 1) * stride + k - in, 0) in total, the smaller half before (so odd totals pad more
+ * after, unlike PyTorch's symmetric padding).
+ */
+export const windowAxis = (size: number, k: number, stride: number, padding: Padding): Axis => {
+  if (padding === 'valid') {
+    const out = Math.floor((size - k) / stride) + 1
+    return { out, before: 0, after: 0 }
+  }
+  const out = Math.ceil(size / stride)
+  const total = Math.max((out - 1) * stride + k - size, 0)
+  const before = Math.floor(total / 2)
+  return { out, before, after: total - before }
+}
+
+/** Full geometry of a 2-D window op over an NHWC input. */
+export interface Window2D {
+  readonly n: number
+  readonly h: number
+  readonly w: number
+  readonly c: number
+  readonly kh: number
+  readonly kw: number
+  readonly stride: number
+  readonly y: Axis
+  readonly x: Axis
+  /** Padded input height and width. */
+  readonly hp: number
+  readonly wp: number
+}
+
+export const window2d = (shape: readonly number[], kh: number, kw: number, stride: number, padding: Padding, what: string): Window2D => {
+  const { n, h, w, c } = nhwc(shape, what)
+  if (!(stride === 1 || stride === 2)) throw new RangeError(`${what}: stride must be 1 or 2, got ${stride}`)
+  const y = windowAxis(h, kh, stride, padding)
+  const x = windowAxis(w, kw, stride, padding)
+  if (y.out < 1 || x.out < 1) {
+    throw new RangeError(`${what}: a ${kh}×${kw} '${padding}' window with stride ${stride} does not fit a ${h}×${w} input`)
+  }
+  return { n, h, w, c, kh, kw, stride, y, x, hp: h + y.before + y.after, wp: w + x.before + x.after }
+}
+
+/** Copies an NHWC tensor's data into a zero- (or `value`-) padded buffer of the window's padded size. */
+export const padNHWC = (t: Tensor, g: Window2D, value = 0): Float32Array => {
+  if (g.hp === g.h && g.wp === g.w) return t.data
+  const { n, h, w, c, hp, wp } = g
+  const out = new Float32Array(n * hp * wp * c)
+  if (value !== 0) out.fill(value)
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < h; i++) {
+      const src = ((b * h + i) * w) * c
+      const dst = ((b * hp + i + g.y.before) * wp + g.x.before) * c
+      out.set(t.data.subarray(src, src + w * c), dst)
+    }
+  }
+  return out
+}
+
+/** The inverse of padNHWC: crops a padded buffer back to the unpadded input's size. */
+export const cropNHWC = (padded: Float32Array, g: Window2D): Float32Array => {
+  if (g.hp === g.h && g.wp === g.w) return padded
+  const { n, h, w, c, hp, wp } = g
+  const out = new Float32Array(n * h * w * c)
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < h; i++) {
+      const src = ((b * hp + i + g.y.before) * wp + g.x.before) * c
+      out.set(padded.subarray(src, src + w * c), ((b * h + i) * w) * c)
+    }
+  }
+  return out
+}

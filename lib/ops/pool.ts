@@ -1,0 +1,145 @@
+import { Backend, defaultBackend } from '../backend'
+import { Tensor } from '../tensor'
+import { launch, keyOf } from './launch'
+import { Padding, Window2D, cropNHWC, padNHWC, window2d } from './padding'
+import { table, tapReach, windowStarts, withZeroRow } from './windows'
+
+/**
+ * Max and average pooling, NHWC, TensorFlow padding. Windows read a padded copy of the input (max
+ * pads with the lowest float, so padding never wins); 'same' average pooling divides by the number
+ * of real cells in each window, excluding the padding, as TensorFlow does. Gradients gather over
+ * padded input positions through the tap-reach table, like the convolution's input gradient.
+ */
+export interface PoolOptions {
+  readonly size?: number
+  readonly stride?: 1 | 2
+  readonly padding?: Padding
+}
+
+export const poolGeometry = (shape: readonly number[], opts: PoolOptions, what: string): Window2D => {
+  const k = opts.size ?? 3
+  return window2d(shape, k, k, opts.stride ?? 2, opts.padding ?? 'valid', what)
+}
+
+const LOWEST = -3.4e38
+
+const key = (op: string, g: Window2D) => keyOf(op, g.n, g.h, g.w, g.c, g.kh, g.stride, g.y.before, g.y.after, g.x.before, g.x.after)
+const positionsOf = (g: Window2D) => g.n * g.y.out * g.x.out
+const constantsOf = (g: Window2D) => ({ C: g.c, K: g.kh, WP: g.wp, T: g.kh * g.kw })
+
+/** 1 / (number of real input cells) for each output window. */
+const inverseCounts = (g: Window2D): Float32Array =>
+  table(key('pool.count', g), positionsOf(g), p => {
+    const oy = Math.floor(p / g.x.out) % g.y.out
+    const ox = p % g.x.out
+    const rows = Math.min(oy * g.stride + g.kh, g.y.before + g.h) - Math.max(oy * g.stride, g.y.before)
+    const cols = Math.min(ox * g.stride + g.kw, g.x.before + g.w) - Math.max(ox * g.stride, g.x.before)
+    return 1 / (rows * cols)
+  })
+
+const maxSource = `function (x, starts) {
+  const c = this.thread.x;
+  const b = starts[this.thread.y] + c;
+  let m = -3.4e38;
+  for (let ky = 0; ky < this.constants.K; ky++) {
+    for (let kx = 0; kx < this.constants.K; kx++) {
+      m = Math.max(m, x[b + (ky * this.constants.WP + kx) * this.constants.C]);
+    }
+  }
+  return m;
+}`
+
+/** The tap (ky·k + kx) holding each window's maximum, the first one on ties (row-major scan). */
+const argmaxSource = `function (x, starts) {
+  const c = this.thread.x;
+  const b = starts[this.thread.y] + c;
+  let m = -3.4e38;
+  let arg = 0;
+  for (let ky = 0; ky < this.constants.K; ky++) {
+    for (let kx = 0; kx < this.constants.K; kx++) {
+      const v = x[b + (ky * this.constants.WP + kx) * this.constants.C];
+      if (v > m) {
+        m = v;
+        arg = ky * this.constants.K + kx;
+      }
+    }
+  }
+  return arg;
+}`
+
+const avgSource = `function (x, starts, inv) {
+  const c = this.thread.x;
+  const b = starts[this.thread.y] + c;
+  let s = 0;
+  for (let ky = 0; ky < this.constants.K; ky++) {
+    for (let kx = 0; kx < this.constants.K; kx++) {
+      s += x[b + (ky * this.constants.WP + kx) * this.constants.C];
+    }
+  }
+  return s * inv[this.thread.y];
+}`
+
+/** dx at padded position q: Σ over taps of dy at the position the tap reaches, where that window's max sat. */
+const maxGradSource = `function (dyz, argz, reach) {
+  const c = this.thread.x;
+  const r = this.thread.y * this.constants.T;
+  let s = 0;
+  for (let t = 0; t < this.constants.T; t++) {
+    const o = reach[r + t] + c;
+    if (argz[o] === t) {
+      s += dyz[o];
+    }
+  }
+  return s;
+}`
+
+/** dx at padded position q: Σ over taps of dy / count at the position the tap reaches. */
+const avgGradSource = `function (dyz, reach) {
+  const c = this.thread.x;
+  const r = this.thread.y * this.constants.T;
+  let s = 0;
+  for (let t = 0; t < this.constants.T; t++) {
+    s += dyz[reach[r + t] + c];
+  }
+  return s;
+}`
+
+const outShape = (g: Window2D) => [g.n, g.y.out, g.x.out, g.c]
+
+export const maxPool = async (x: Tensor, opts: PoolOptions = {}, be?: Backend): Promise<Tensor> => {
+  const g = poolGeometry(x.shape, opts, 'maxPool')
+  const p = positionsOf(g)
+  const spec = { key: key('maxPool', g), source: maxSource, output: [g.c, p], constants: constantsOf(g) }
+  return Tensor.adopt(outShape(g), await launch(be ?? (await defaultBackend()), spec, [padNHWC(x, g, LOWEST), windowStarts(g, g.c)], p * g.c))
+}
+
+export const avgPool = async (x: Tensor, opts: PoolOptions = {}, be?: Backend): Promise<Tensor> => {
+  const g = poolGeometry(x.shape, opts, 'avgPool')
+  const p = positionsOf(g)
+  const spec = { key: key('avgPool', g), source: avgSource, output: [g.c, p], constants: constantsOf(g) }
+  return Tensor.adopt(outShape(g), await launch(be ?? (await defaultBackend()), spec, [padNHWC(x, g), windowStarts(g, g.c), inverseCounts(g)], p * g.c))
+}
+
+export const maxPoolGrad = async (x: Tensor, dy: Tensor, opts: PoolOptions = {}, be?: Backend): Promise<Tensor> => {
+  const g = poolGeometry(x.shape, opts, 'maxPool gradient')
+  const backend = be ?? (await defaultBackend())
+  const p = positionsOf(g)
+  const q = g.n * g.hp * g.wp
+  const argSpec = { key: key('maxPool.argmax', g), source: argmaxSource, output: [g.c, p], constants: constantsOf(g) }
+  const arg = await launch(backend, argSpec, [padNHWC(x, g, LOWEST), windowStarts(g, g.c)], p * g.c)
+  const argz = withZeroRow(arg, g.c).fill(-1, p * g.c)
+  const spec = { key: key('maxPool.dx', g), source: maxGradSource, output: [g.c, q], constants: constantsOf(g) }
+  const padded = await launch(backend, spec, [withZeroRow(dy.data, g.c), argz, tapReach(g, g.c)], q * g.c)
+  return Tensor.adopt(x.shape, cropNHWC(padded, g))
+}
+
+export const avgPoolGrad = async (xShape: readonly number[], dy: Tensor, opts: PoolOptions = {}, be?: Backend): Promise<Tensor> => {
+  const g = poolGeometry(xShape, opts, 'avgPool gradient')
+  const q = g.n * g.hp * g.wp
+  const inv = inverseCounts(g)
+  const dyz = withZeroRow(dy.data, g.c)
+  for (let i = 0; i < dy.size; i++) dyz[i]! *= inv[Math.floor(i / g.c)]!
+  const spec = { key: key('avgPool.dx', g), source: avgGradSource, output: [g.c, q], constants: constantsOf(g) }
+  const padded = await launch(be ?? (await defaultBackend()), spec, [dyz, tapReach(g, g.c)], q * g.c)
+  return Tensor.adopt(xShape, cropNHWC(padded, g))
+}

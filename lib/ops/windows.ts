@@ -1,0 +1,68 @@
+import { keyOf } from './launch'
+import { Window2D } from './padding'
+
+/**
+ * Index tables for window ops (convolution, pooling), computed once per shape and kept. gpu.js's
+ * webasm backend treats a value derived through Math.floor as varying per SIMD lane, which turns
+ * every read it indexes into a 4-way gather; the same value read from a table indexed by thread.y
+ * stays lane-uniform (measured: convolution forward 2.1x faster). Values are exact in float32 below
+ * 2^24, the limit on any kernel argument's length (checked in launch).
+ */
+const tables = new Map<string, Float32Array>()
+
+export const table = (key: string, rows: number, f: (row: number) => number): Float32Array => {
+  let t = tables.get(key)
+  if (!t) {
+    t = new Float32Array(rows)
+    for (let r = 0; r < rows; r++) t[r] = f(r)
+    tables.set(key, t)
+  }
+  return t
+}
+
+const geometryKey = (g: Window2D) => [g.n, g.h, g.w, g.c, g.kh, g.kw, g.stride, g.y.before, g.y.after, g.x.before, g.x.after] as const
+
+/** Offset of each output position's window start in the padded input (rows padded to a multiple of 4). */
+export const windowStarts = (g: Window2D, channels: number): Float32Array => {
+  const positions = g.n * g.y.out * g.x.out
+  return table(keyOf('starts', ...geometryKey(g), channels), Math.ceil(positions / 4) * 4, row => {
+    const p = Math.min(row, positions - 1)
+    const hw = g.y.out * g.x.out
+    const n = Math.floor(p / hw)
+    const oy = Math.floor((p - n * hw) / g.x.out)
+    const ox = p - n * hw - oy * g.x.out
+    return ((n * g.hp + oy * g.stride) * g.wp + ox * g.stride) * channels
+  })
+}
+
+/**
+ * reach[q * taps + t]: the offset (row × `channels`) of the output position that tap t reaches from
+ * padded input position q, or of the zero row P (one past the last output position) when the tap
+ * falls between strides or outside the output. Gradient kernels gather through it without branches.
+ */
+export const tapReach = (g: Window2D, channels: number): Float32Array => {
+  const taps = g.kh * g.kw
+  const q = g.n * g.hp * g.wp
+  const positions = g.n * g.y.out * g.x.out
+  return table(keyOf('reach', ...geometryKey(g), channels), Math.ceil(q / 4) * 4 * taps, i => {
+    const t = i % taps
+    const qi = Math.floor(i / taps)
+    if (qi >= q) return positions * channels
+    const n = Math.floor(qi / (g.hp * g.wp))
+    const qy = Math.floor(qi / g.wp) % g.hp
+    const qx = qi % g.wp
+    const dy = qy - Math.floor(t / g.kw)
+    const dx = qx - (t % g.kw)
+    const oy = dy / g.stride
+    const ox = dx / g.stride
+    const inside = dy >= 0 && dx >= 0 && Number.isInteger(oy) && Number.isInteger(ox) && oy < g.y.out && ox < g.x.out
+    return (inside ? (n * g.y.out + oy) * g.x.out + ox : positions) * channels
+  })
+}
+
+/** dy with one extra all-zero row appended, the target of taps that reach no output. */
+export const withZeroRow = (dy: Float32Array, channels: number): Float32Array => {
+  const out = new Float32Array(dy.length + channels)
+  out.set(dy)
+  return out
+}

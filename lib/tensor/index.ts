@@ -1,0 +1,4 @@
+export * from './shape'
+export * from './tensor'
+export * from './key'
+export * from './random'

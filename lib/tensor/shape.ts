@@ -1,0 +1,31 @@
+/** Shapes are plain readonly arrays of positive integers; NHWC for images, [N, K] for features. */
+export type Shape = readonly number[]
+
+export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1)
+
+export const shapeToString = (shape: Shape): string => `[${shape.join(', ')}]`
+
+export const sameShape = (a: Shape, b: Shape): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i])
+
+/** Throws unless every dimension is a positive integer (zero-sized tensors are never meaningful here). */
+export const checkShape = (shape: Shape, what = 'shape'): Shape => {
+  if (!Array.isArray(shape) || shape.length === 0) {
+    throw new RangeError(`${what}: expected a non-empty array of dimensions, got ${JSON.stringify(shape)}`)
+  }
+  shape.forEach((d, i) => {
+    if (!Number.isInteger(d) || d <= 0) {
+      throw new RangeError(`${what}: dimension ${i} must be a positive integer, got ${d} in ${shapeToString(shape)}`)
+    }
+  })
+  return Object.freeze([...shape])
+}
+
+/** NHWC dimensions of a rank-4 shape, with a clear error otherwise. */
+export const nhwc = (shape: Shape, what = 'input'): { n: number; h: number; w: number; c: number } => {
+  if (shape.length !== 4) {
+    throw new RangeError(`${what}: expected a rank-4 NHWC shape, got ${shapeToString(shape)}`)
+  }
+  const [n, h, w, c] = shape as [number, number, number, number]
+  return { n, h, w, c }
+}
