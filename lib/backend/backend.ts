@@ -83,6 +83,13 @@ export const availability = async (): Promise<Availability[]> => [
   { mode: 'webgpu', probe: await probeWebGPU() },
 ]
 
+/** auto's rule: a hardware GPU (WebGPU, then headless GL), else webasm, else cpu; never a software GPU. */
+export const pickAuto = (found: readonly Availability[]): Availability => {
+  const pick = (m: ConcreteMode) => found.find(a => a.mode === m)
+  const usable = (a: Availability | undefined) => !!a && a.probe.available && !a.probe.software
+  return [pick('webgpu'), pick('headlessgl'), pick('webasm')].find(usable) ?? pick('cpu') ?? { mode: 'cpu', probe: { available: true, device: 'CPU (plain JavaScript)', software: false } }
+}
+
 /**
  * Resolves a mode to a backend. `auto` takes a hardware GPU (WebGPU first, then headless GL) and
  * otherwise `webasm`: a software-emulated GPU is never preferred over webasm. An explicit mode that
@@ -92,9 +99,7 @@ export const createBackend = async (mode: Mode = modeFromEnv()): Promise<Backend
   const found = await availability()
   const pick = (m: ConcreteMode) => found.find(a => a.mode === m)!
   if (mode === 'auto') {
-    const choice =
-      (['webgpu', 'headlessgl'] as const).map(pick).find(a => a.probe.available && !a.probe.software) ??
-      (pick('webasm').probe.available ? pick('webasm') : pick('cpu'))
+    const choice = pickAuto(found)
     return createBackendOf(choice.mode, choice.probe.device)
   }
   const a = pick(mode)

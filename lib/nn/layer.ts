@@ -1,0 +1,91 @@
+import { Task } from 'fp-ts/Task'
+import { Backend } from '../backend'
+import { Key, Shape, Tensor } from '../tensor'
+import { Tree } from './tree'
+
+/**
+ * A layer is a pair of pure functions, as in JAX's stax:
+ *  - init(key, inputShape) gives the output shape, the parameters and the state (batch-norm running
+ *    statistics) and allocates no activation, so a whole network shape-checks in milliseconds;
+ *  - apply(params, state, x, ctx) is a Task of the output, the new state and `backward`, which maps
+ *    the output's gradient to the input's gradient and the parameter-gradient tree (same paths as
+ *    the parameters).
+ * `name`, when set, is the layer's segment in parameter paths; an unnamed layer's parameters merge
+ * into its parent's (see serial).
+ */
+export interface Layer {
+  readonly name?: string
+  /** What the layer is, for error messages and summaries ('conv2d 3x3/2 valid', 'serial'). */
+  readonly kind: string
+  init(key: Key, inputShape: Shape): Init
+  apply(params: Tree, state: Tree, x: Tensor, ctx: Ctx): Task<Applied>
+}
+
+export interface Init {
+  readonly outputShape: Shape
+  readonly params: Tree
+  readonly state: Tree
+}
+
+export interface Applied {
+  readonly y: Tensor
+  readonly state: Tree
+  readonly backward: (dy: Tensor) => Task<Gradients>
+}
+
+export interface Gradients {
+  readonly dx: Tensor
+  readonly params: Tree
+}
+
+/** What a layer needs besides its parameters: the mode, the random key (dropout) and the backend. */
+export interface Ctx {
+  readonly training: boolean
+  readonly key: Key
+  readonly backend: Backend
+}
+
+/** A shape error raised at init (or apply) time, carrying the path of the layer that raised it. */
+export class LayerShapeError extends RangeError {
+  constructor(readonly path: readonly string[], readonly detail: string) {
+    super(`${path.length ? path.join('/') : '(root)'}: ${detail}`)
+    this.name = 'LayerShapeError'
+  }
+
+  /** The same error one level further out. */
+  within(segment: string): LayerShapeError {
+    return new LayerShapeError([segment, ...this.path], this.detail)
+  }
+}
+
+/** An error raised inside the layer at `segment`, as a LayerShapeError located there. */
+const relocate = (segment: string, kind: string, e: unknown): LayerShapeError =>
+  e instanceof LayerShapeError ? e.within(segment) : new LayerShapeError([segment], `${kind}: ${(e as Error).message}`)
+
+/** Runs f, re-raising any error as a LayerShapeError located under `segment`. */
+export const located = <A>(segment: string, kind: string, f: () => A): A => {
+  try {
+    return f()
+  } catch (e) {
+    throw relocate(segment, kind, e)
+  }
+}
+
+/** The Task counterpart of `located`: failures while building or running the task are located too. */
+export const locatedTask = <A>(segment: string, kind: string, f: () => Task<A>): Task<A> => async () => {
+  const task = located(segment, kind, f)
+  try {
+    return await task()
+  } catch (e) {
+    throw relocate(segment, kind, e)
+  }
+}
+
+/** Gives a layer its path segment. */
+export const named = (name: string, layer: Layer): Layer => {
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`named: '${name}' is not a valid parameter path segment (letters, digits, _)`)
+  return { ...layer, name }
+}
+
+/** The segment used in error paths: the layer's name or its position. */
+export const segmentOf = (layer: Layer, index: number): string => layer.name ?? `[${index}] ${layer.kind}`

@@ -1,0 +1,56 @@
+import { Conv2DOptions, Padding, conv2d as conv2dOp, conv2dGrad, convGeometry } from '../../ops'
+import { Shape, Tensor, foldIn, truncatedNormal } from '../../tensor'
+import { Layer } from '../layer'
+import { EMPTY, Tree } from '../tree'
+import { param } from './primitive'
+
+export interface ConvOptions {
+  readonly filters: number
+  /** [kh, kw], or one number for a square kernel. */
+  readonly kernel: number | readonly [number, number]
+  readonly stride?: 1 | 2
+  readonly padding?: Padding
+  /** Inception's convolutions feed batch norm and have no bias (the default). */
+  readonly bias?: boolean
+}
+
+/**
+ * He (fan-in) initialisation from a truncated normal, corrected for the truncation's lost variance
+ * (0.8796 is the stddev of a unit normal truncated at ±2), as Keras's he_normal / TF's variance_scaling.
+ */
+export const heTruncated = (key: readonly [number, number], shape: Shape, fanIn: number): Tensor =>
+  truncatedNormal(key, shape, 0, Math.sqrt(2 / fanIn) / 0.87962566)
+
+/** 2-D convolution with HWIO `weight` (and `bias` when asked for). */
+export const conv2d = (o: ConvOptions): Layer => {
+  const [kh, kw] = typeof o.kernel === 'number' ? [o.kernel, o.kernel] : o.kernel
+  const opts: Conv2DOptions = { stride: o.stride ?? 1, padding: o.padding ?? 'valid' }
+  const kind = `conv2d ${kh}x${kw}/${opts.stride} ${opts.padding} → ${o.filters}`
+  return {
+    kind,
+    init(key, inputShape) {
+      const shape: Shape = [kh, kw, inputShape[inputShape.length - 1]!, o.filters]
+      const g = convGeometry(inputShape, shape, opts)
+      const params: Tree = {
+        weight: heTruncated(foldIn(key, 0), shape, kh * kw * g.c),
+        ...(o.bias ? { bias: Tensor.zeros([o.filters]) } : {}),
+      }
+      return { outputShape: [g.n, g.y.out, g.x.out, o.filters], params, state: EMPTY }
+    },
+    apply(params, _state, x, ctx) {
+      return async () => {
+        const w = param(params, 'weight', kind)
+        const b = o.bias ? param(params, 'bias', kind) : undefined
+        const y = await conv2dOp(x, w, b, opts, ctx.backend)
+        return {
+          y,
+          state: EMPTY,
+          backward: dy => async () => {
+            const g = await conv2dGrad(x, w, dy, opts, ctx.backend)
+            return { dx: g.dx, params: { weight: g.dw, ...(o.bias ? { bias: g.db } : {}) } }
+          },
+        }
+      }
+    },
+  }
+}

@@ -1,0 +1,32 @@
+import { PoolOptions, avgPool as avgPoolOp, avgPoolGrad, globalAvgPool as gapOp, globalAvgPoolGrad, maxPool as maxPoolOp, maxPoolGrad, poolGeometry } from '../../ops'
+import { stateless } from './primitive'
+
+const describe = (kind: string, o: PoolOptions) => `${kind} ${o.size ?? 3}x${o.size ?? 3}/${o.stride ?? 2} ${o.padding ?? 'valid'}`
+
+const outShape = (kind: string, o: PoolOptions) => (s: readonly number[]) => {
+  const g = poolGeometry(s, o, kind)
+  return [g.n, g.y.out, g.x.out, g.c]
+}
+
+export const maxPool = (opts: PoolOptions = {}) =>
+  stateless(describe('maxPool', opts), outShape('maxPool', opts), async (x, ctx) => ({
+    y: await maxPoolOp(x, opts, ctx.backend),
+    back: dy => maxPoolGrad(x, dy, opts, ctx.backend),
+  }))
+
+/** Average pooling; 'same' padding excludes the padded cells from each window's divisor (TensorFlow's rule). */
+export const avgPool = (opts: PoolOptions = {}) =>
+  stateless(describe('avgPool', opts), outShape('avgPool', opts), async (x, ctx) => ({
+    y: await avgPoolOp(x, opts, ctx.backend),
+    back: dy => avgPoolGrad(x.shape, dy, opts, ctx.backend),
+  }))
+
+/** NHWC → [N, C]. */
+export const globalAvgPool = () =>
+  stateless('globalAvgPool', s => {
+    if (s.length !== 4) throw new RangeError(`expected an NHWC input, got [${s.join(', ')}]`)
+    return [s[0]!, s[3]!]
+  }, async (x, ctx) => ({
+    y: await gapOp(x, ctx.backend),
+    back: dy => globalAvgPoolGrad(x.shape, dy, ctx.backend),
+  }))

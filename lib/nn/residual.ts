@@ -1,0 +1,45 @@
+import { relu, reluGrad, scale as scaleBy, scaledAdd, add } from '../ops'
+import { sameShape, shapeToString } from '../tensor'
+import { Layer, LayerShapeError } from './layer'
+
+export interface ResidualOptions {
+  /** Multiplies the body's output before the sum (Inception-ResNet uses 0.1-0.3). */
+  readonly scale?: number
+  /** 'relu' after the sum (default), or 'none' (the last Inception-ResNet-v2 block). */
+  readonly activation?: 'relu' | 'none'
+}
+
+/**
+ * y = act(x + scale · body(x)): the Inception-ResNet block around its branches and linear 1×1
+ * projection. The body's parameters are the block's own (not nested), matching timm's names.
+ */
+export const residual = (body: Layer, opts: ResidualOptions = {}): Layer => {
+  const s = opts.scale ?? 1
+  const act = opts.activation ?? 'relu'
+  return {
+    kind: `residual(scale ${s}, ${act})`,
+    init(key, inputShape) {
+      const r = body.init(key, inputShape)
+      if (!sameShape(r.outputShape, inputShape)) {
+        throw new LayerShapeError([], `residual: the body maps ${shapeToString(inputShape)} to ${shapeToString(r.outputShape)}; a residual sum needs the same shape (check the projection's filter count)`)
+      }
+      return r
+    },
+    apply(params, state, x, ctx) {
+      return async () => {
+        const b = await body.apply(params, state, x, ctx)()
+        const sum = await scaledAdd(x, b.y, s, ctx.backend)
+        const y = act === 'relu' ? await relu(sum, ctx.backend) : sum
+        return {
+          y,
+          state: b.state,
+          backward: dy => async () => {
+            const ds = act === 'relu' ? await reluGrad(y, dy, ctx.backend) : dy
+            const body$ = await b.backward(s === 1 ? ds : await scaleBy(ds, s, ctx.backend))()
+            return { dx: await add(ds, body$.dx, ctx.backend), params: body$.params }
+          },
+        }
+      }
+    },
+  }
+}

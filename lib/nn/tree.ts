@@ -1,0 +1,60 @@
+import { Tensor } from '../tensor'
+
+/**
+ * Parameter and state trees: nested records of tensors. Paths joined with dots are the published
+ * state-dict names (timm's `features.0.conv.weight`), so import and export are path joins.
+ */
+export interface Tree {
+  readonly [name: string]: Tensor | Tree
+}
+
+export const EMPTY: Tree = Object.freeze({})
+
+export const isTensor = (v: Tensor | Tree): v is Tensor => v instanceof Tensor
+
+/** [dotted path, tensor] pairs in insertion order. */
+export const flatten = (tree: Tree, prefix = ''): [string, Tensor][] =>
+  Object.entries(tree).flatMap(([k, v]) => {
+    const path = prefix ? `${prefix}.${k}` : k
+    return isTensor(v) ? [[path, v] as [string, Tensor]] : flatten(v, path)
+  })
+
+export const unflatten = (entries: Iterable<readonly [string, Tensor]>): Tree => {
+  const root: Record<string, unknown> = {}
+  for (const [path, t] of entries) {
+    const parts = path.split('.')
+    let node = root
+    parts.slice(0, -1).forEach(p => {
+      node[p] ??= {}
+      node = node[p] as Record<string, unknown>
+    })
+    node[parts[parts.length - 1]!] = t
+  }
+  return root as Tree
+}
+
+export const countParameters = (tree: Tree): number => flatten(tree).reduce((n, [, t]) => n + t.size, 0)
+
+/** Merges sibling subtrees; a name defined twice is an error naming it (two children claimed it). */
+export const mergeTrees = (trees: readonly Tree[], where: string): Tree => {
+  const out: Record<string, Tensor | Tree> = {}
+  for (const t of trees) {
+    for (const [k, v] of Object.entries(t)) {
+      if (k in out) throw new Error(`${where}: parameter name '${k}' is defined by two children`)
+      out[k] = v
+    }
+  }
+  return out
+}
+
+/** Applies f to every tensor of a, with the matching tensor of b (same structure). */
+export const zipWith = (a: Tree, b: Tree, f: (x: Tensor, y: Tensor, path: string) => Tensor, prefix = ''): Tree =>
+  Object.fromEntries(
+    Object.entries(a).map(([k, v]) => {
+      const path = prefix ? `${prefix}.${k}` : k
+      const w = b[k]
+      if (w === undefined) throw new Error(`tree: '${path}' is missing from the second tree`)
+      if (isTensor(v) !== isTensor(w)) throw new Error(`tree: '${path}' is a tensor in one tree and a subtree in the other`)
+      return [k, isTensor(v) ? f(v, w as Tensor, path) : zipWith(v, w as Tree, f, path)]
+    }),
+  )
