@@ -1,0 +1,122 @@
+/**
+ * The op benchmark: GFLOP/s of matmul and the two Inception convolution workloads, forward and both
+ * gradients, on every gpu.js backend this machine offers and on TensorFlow.js (cpu, wasm) in the
+ * same run, with ratios. Prints a table and writes JSON (bench/results/ops-<time>.json).
+ *
+ *   npm run bench -- [--backends webasm,cpu] [--peers tfjs-cpu,tfjs-wasm] [--reps 3] [--out FILE]
+ */
+import { mkdirSync, writeFileSync } from 'fs'
+import * as os from 'os'
+import * as path from 'path'
+import { ConcreteMode, availability, createBackend } from '../lib/backend'
+import { gpujsPass } from './gpujs'
+import { TfBackend, tfPass, useTf } from './tfjs'
+import { PASSES, Pass, WORKLOADS, timeMedian } from './workloads'
+
+interface Row {
+  readonly workload: string
+  readonly pass: Pass
+  readonly backend: string
+  readonly ms?: number
+  readonly gflops?: number
+  readonly note?: string
+}
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? process.argv[i + 1] : undefined
+}
+
+const log = (s: string) => process.stderr.write(s + '\n')
+
+/** A peer pass whose full batch would take longer than this is extrapolated from batch 1. */
+const SLOW_MS = 20000
+
+const main = async () => {
+  const reps = Number(arg('reps') ?? 3)
+  const found = await availability()
+  const modes = (arg('backends')?.split(',') as ConcreteMode[] | undefined) ?? found.filter(a => a.probe.available).map(a => a.mode)
+  const peers = (arg('peers')?.split(',').filter(Boolean) as TfBackend[] | undefined) ?? ['tfjs-cpu', 'tfjs-wasm']
+  const rows: Row[] = []
+  const devices: Record<string, string> = {}
+
+  for (const mode of modes) {
+    const be = await createBackend(mode)
+    devices[mode] = be.device
+    for (const w of WORKLOADS) for (const pass of PASSES) {
+      log(`${mode}: ${w.name} ${pass} …`)
+      const ms = await timeMedian(reps, gpujsPass(be, w, pass))
+      rows.push({ workload: w.name, pass, backend: mode, ms, gflops: w.flops / ms / 1e6 })
+    }
+    await be.destroy()
+  }
+  for (const peer of peers) {
+    const tf = await useTf(peer)
+    devices[peer] = `TensorFlow.js ${tf.version_core} (${tf.getBackend()})`
+    for (const w of WORKLOADS) for (const pass of PASSES) {
+      log(`${peer}: ${w.name} ${pass} …`)
+      const run = tfPass(tf, w, pass)
+      if (typeof run === 'string') {
+        rows.push({ workload: w.name, pass, backend: peer, note: run })
+        continue
+      }
+      // Some tfjs-cpu gradients are naive loops (Conv2DBackpropFilter: about 0.007 GFLOP/s, four
+      // minutes per batch-8 call). Time one batch-1 call first; when it is slow, report it scaled
+      // to the full batch (these kernels are linear in the batch) and say so in the row.
+      const batch = w.dims[0]!
+      if (w.kind === 'conv' && batch > 1) {
+        const probe = tfPass(tf, w, pass, 1) as () => Promise<unknown>
+        const t0 = performance.now()
+        await probe()
+        const one = performance.now() - t0
+        if (one * batch > SLOW_MS) {
+          const ms = one * batch
+          rows.push({ workload: w.name, pass, backend: peer, ms, gflops: w.flops / ms / 1e6, note: `extrapolated from one batch-1 call (${(one / 1000).toFixed(1)} s)` })
+          continue
+        }
+      }
+      const ms = await timeMedian(reps, run)
+      rows.push({ workload: w.name, pass, backend: peer, ms, gflops: w.flops / ms / 1e6 })
+    }
+  }
+
+  const backends = [...modes, ...peers]
+  const cell = (w: string, p: Pass, b: string) => rows.find(r => r.workload === w && r.pass === p && r.backend === b)
+  const ratios: { workload: string; pass: Pass; of: string; to: string; ratio: number }[] = []
+  const header = ['workload', 'pass', ...backends.map(b => `${b} GFLOP/s`), ...modes.flatMap(m => peers.map(p => `${m}/${p}`))]
+  const lines = [header]
+  for (const w of WORKLOADS) for (const p of PASSES) {
+    const g = backends.map(b => cell(w.name, p, b)?.gflops)
+    const rs = modes.flatMap(m => peers.map(peer => {
+      const a = cell(w.name, p, m)?.gflops
+      const b = cell(w.name, p, peer)?.gflops
+      if (a && b) ratios.push({ workload: w.name, pass: p, of: m, to: peer, ratio: a / b })
+      return a && b ? `${(a / b).toFixed(2)}×` : 'n/a'
+    }))
+    lines.push([w.name, p, ...g.map(v => (v ? v.toFixed(2) : 'n/a')), ...rs])
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map(l => l[i]!.length)))
+  console.log(lines.map(l => l.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n'))
+  const gradRatios = modes.flatMap(m => WORKLOADS.flatMap(w => (['input grad', 'filter grad'] as const).map(p => {
+    const f = cell(w.name, 'forward', m)?.ms
+    const g = cell(w.name, p, m)?.ms
+    return f && g ? `${m} ${w.name} ${p}: ${(g / f).toFixed(2)}× forward time` : undefined
+  }))).filter(Boolean)
+  console.log('\n' + gradRatios.join('\n'))
+  const notes = rows.filter(r => r.note).map(r => `${r.backend} ${r.workload} ${r.pass}: ${r.note}`)
+  if (notes.length) console.log('\nnotes:\n' + notes.join('\n'))
+
+  const out = arg('out') ?? path.join(__dirname, 'results', `ops-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  mkdirSync(path.dirname(out), { recursive: true })
+  writeFileSync(out, JSON.stringify({
+    date: new Date().toISOString(), host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    reps, devices, rows, ratios,
+  }, null, 2))
+  console.log(`\nwritten ${out}`)
+  process.exit(0)
+}
+
+main().catch(e => {
+  console.error(e)
+  process.exit(1)
+})

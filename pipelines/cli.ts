@@ -1,0 +1,49 @@
+/**
+ * The rxception command line. Commands so far:
+ *   rxception backends      which gpu.js backends work here, what each runs on, and what auto picks
+ *   rxception bench [...]   the op benchmark (see bench/ops.ts for its options)
+ */
+import { availability, createBackend, modeFromEnv } from '../lib/backend'
+
+const usage = `usage: rxception <command>
+  backends            list the gpu.js backends, their devices, and the one RXCEPTION_BACKEND (default auto) selects
+  bench [options]     op benchmark vs TensorFlow.js: --backends webasm,cpu --peers tfjs-cpu,tfjs-wasm --reps 3 --out FILE`
+
+const backends = async () => {
+  for (const a of await availability()) {
+    const status = a.probe.available ? (a.probe.software ? 'available (software-emulated: auto skips it)' : 'available') : `unavailable: ${a.probe.reason ?? ''}`
+    console.log(`${a.mode.padEnd(11)} ${status}${a.probe.available ? ` — ${a.probe.device}` : ''}`)
+  }
+  const mode = modeFromEnv()
+  const be = await createBackend(mode)
+  console.log(`\nRXCEPTION_BACKEND=${mode} selects: ${be.mode} (${be.device})`)
+  await be.destroy()
+}
+
+const main = async (argv: string[]) => {
+  const [command] = argv
+  switch (command) {
+    case 'backends':
+      return backends()
+    case 'bench':
+      process.argv = [process.argv[0]!, 'bench', ...argv.slice(1)]
+      require('../bench/ops')
+      return new Promise(() => undefined)
+    case undefined:
+    case '--help':
+    case '-h':
+      console.log(usage)
+      return
+    default:
+      console.error(`rxception: unknown command '${command}'\n${usage}`)
+      process.exitCode = 2
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(process.exitCode ?? 0),
+  e => {
+    console.error(`rxception: ${(e as Error).message}`)
+    process.exit(1)
+  },
+)
