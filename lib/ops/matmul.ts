@@ -14,9 +14,26 @@ export interface MatmulOptions {
  * lanes run over 4 columns, so a B read is the only per-lane gather and the 4 A reads are
  * lane-uniform loads: 16 multiply-adds per gather (see notes/gpujs-backends.md).
  */
-const source = (ta: boolean, tb: boolean, bias: boolean): string => {
-  const A = (r: string) => (ta ? `a[kk * this.constants.M + ${r}]` : `a[${r} * this.constants.K + kk]`)
-  const B = tb ? 'b[n * this.constants.K + kk]' : 'b[kk * this.constants.N + n]'
+const source = (ta: boolean, tb: boolean, bias: boolean, pairs: boolean): string => {
+  const A = (r: string, k = 'kk') => (ta ? `a[${k} * this.constants.M + ${r}]` : `a[${r} * this.constants.K + ${k}]`)
+  const B = (k = 'kk') => (tb ? `b[n * this.constants.K + ${k}]` : `b[${k} * this.constants.N + n]`)
+  // Two products per step when K is even: shorter dependency chains (as in conv2d).
+  const loop = pairs
+    ? `for (let kk = 0; kk < this.constants.K; kk += 2) {
+    const ba = ${B()};
+    const bb = ${B('kk + 1')};
+    s0 += ${A('m0')} * ba + ${A('m0', '(kk + 1)')} * bb;
+    s1 += ${A('m1')} * ba + ${A('m1', '(kk + 1)')} * bb;
+    s2 += ${A('m2')} * ba + ${A('m2', '(kk + 1)')} * bb;
+    s3 += ${A('m3')} * ba + ${A('m3', '(kk + 1)')} * bb;
+  }`
+    : `for (let kk = 0; kk < this.constants.K; kk++) {
+    const bv = ${B()};
+    s0 += ${A('m0')} * bv;
+    s1 += ${A('m1')} * bv;
+    s2 += ${A('m2')} * bv;
+    s3 += ${A('m3')} * bv;
+  }`
   return `function (a, b, bias) {
   const n = this.thread.x;
   const m0 = Math.min(this.thread.y * 4, this.constants.M - 1);
@@ -24,13 +41,7 @@ const source = (ta: boolean, tb: boolean, bias: boolean): string => {
   const m2 = Math.min(this.thread.y * 4 + 2, this.constants.M - 1);
   const m3 = Math.min(this.thread.y * 4 + 3, this.constants.M - 1);
   let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
-  for (let kk = 0; kk < this.constants.K; kk++) {
-    const bv = ${B};
-    s0 += ${A('m0')} * bv;
-    s1 += ${A('m1')} * bv;
-    s2 += ${A('m2')} * bv;
-    s3 += ${A('m3')} * bv;
-  }
+  ${loop}
   ${bias ? 'const bn = bias[n]; return [s0 + bn, s1 + bn, s2 + bn, s3 + bn];' : 'return [s0, s1, s2, s3];'}
 }`
 }
@@ -44,7 +55,7 @@ export const matmulFlat = async (
   const tb = !!opts.transposeB
   const spec = {
     key: keyOf('matmul', m, k, n, ta, tb, !!bias),
-    source: source(ta, tb, !!bias),
+    source: source(ta, tb, !!bias, k % 2 === 0),
     output: [n, Math.ceil(m / 4)],
     constants: { M: m, K: k, N: n },
     vec4: true,
