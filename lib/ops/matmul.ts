@@ -21,7 +21,7 @@ const source = (ta: boolean, tb: boolean, bias: boolean, pairs: boolean): string
   const loop = pairs
     ? `for (let kk = 0; kk < this.constants.K; kk += 2) {
     const ba = ${B()};
-    const bb = ${B('kk + 1')};
+    const bb = ${B('(kk + 1)')};
     s0 += ${A('m0')} * ba + ${A('m0', '(kk + 1)')} * bb;
     s1 += ${A('m1')} * ba + ${A('m1', '(kk + 1)')} * bb;
     s2 += ${A('m2')} * ba + ${A('m2', '(kk + 1)')} * bb;
