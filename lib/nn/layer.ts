@@ -1,6 +1,7 @@
 import { Task } from 'fp-ts/Task'
 import { Backend } from '../backend'
 import { Key, Shape, Tensor } from '../tensor'
+import { Spec, materialize } from './spec'
 import { Tree } from './tree'
 
 /**
@@ -17,9 +18,20 @@ export interface Layer {
   readonly name?: string
   /** What the layer is, for error messages and summaries ('conv2d 3x3/2 valid', 'serial'). */
   readonly kind: string
+  /** Shapes, initialisers and summary rows, allocating nothing. */
+  spec(inputShape: Shape): Spec
   init(key: Key, inputShape: Shape): Init
   apply(params: Tree, state: Tree, x: Tensor, ctx: Ctx): Task<Applied>
 }
+
+/** A layer from its spec and apply; init allocates what the spec describes. */
+export const defineLayer = (l: Omit<Layer, 'init'>): Layer => ({
+  ...l,
+  init(key, inputShape) {
+    const s = l.spec(inputShape)
+    return { outputShape: s.outputShape, params: materialize(s.params, key) as Tree, state: materialize(s.state, key) as Tree }
+  },
+})
 
 export interface Init {
   readonly outputShape: Shape

@@ -11,11 +11,11 @@ export const childTree = (layer: Layer, parent: Tree): Tree => {
 }
 
 /** The children's trees assembled into the parent's. */
-export const parentTree = (layers: readonly Layer[], trees: readonly Tree[], where: string): Tree =>
+export const parentTree = <T extends object>(layers: readonly Layer[], trees: readonly T[], where: string): T =>
   mergeTrees(
     trees.map((t, i) => {
       const name = layers[i]!.name
-      return name && Object.keys(t).length > 0 ? { [name]: t } : name ? EMPTY : t
+      return (name && Object.keys(t).length > 0 ? { [name]: t } : name ? {} : t) as T
     }),
     where,
   )

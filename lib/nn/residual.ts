@@ -1,6 +1,6 @@
 import { relu, reluGrad, scale as scaleBy, scaledAdd, add } from '../ops'
 import { sameShape, shapeToString } from '../tensor'
-import { Layer, LayerShapeError } from './layer'
+import { Layer, LayerShapeError, defineLayer } from './layer'
 
 export interface ResidualOptions {
   /** Multiplies the body's output before the sum (Inception-ResNet uses 0.1-0.3). */
@@ -16,14 +16,14 @@ export interface ResidualOptions {
 export const residual = (body: Layer, opts: ResidualOptions = {}): Layer => {
   const s = opts.scale ?? 1
   const act = opts.activation ?? 'relu'
-  return {
+  return defineLayer({
     kind: `residual(scale ${s}, ${act})`,
-    init(key, inputShape) {
-      const r = body.init(key, inputShape)
+    spec(inputShape) {
+      const r = body.spec(inputShape)
       if (!sameShape(r.outputShape, inputShape)) {
         throw new LayerShapeError([], `residual: the body maps ${shapeToString(inputShape)} to ${shapeToString(r.outputShape)}; a residual sum needs the same shape (check the projection's filter count)`)
       }
-      return r
+      return { ...r, rows: [...r.rows, { path: '', kind: `scaled sum (${s})${act === 'relu' ? ' + relu' : ''}`, outputShape: inputShape, params: 0, state: 0, macs: 0 }] }
     },
     apply(params, state, x, ctx) {
       return async () => {
@@ -41,5 +41,5 @@ export const residual = (body: Layer, opts: ResidualOptions = {}): Layer => {
         }
       }
     },
-  }
+  })
 }

@@ -36,15 +36,15 @@ export const unflatten = (entries: Iterable<readonly [string, Tensor]>): Tree =>
 export const countParameters = (tree: Tree): number => flatten(tree).reduce((n, [, t]) => n + t.size, 0)
 
 /** Merges sibling subtrees; a name defined twice is an error naming it (two children claimed it). */
-export const mergeTrees = (trees: readonly Tree[], where: string): Tree => {
-  const out: Record<string, Tensor | Tree> = {}
+export const mergeTrees = <T extends object>(trees: readonly T[], where: string): T => {
+  const out: Record<string, unknown> = {}
   for (const t of trees) {
     for (const [k, v] of Object.entries(t)) {
       if (k in out) throw new Error(`${where}: parameter name '${k}' is defined by two children`)
       out[k] = v
     }
   }
-  return out
+  return out as T
 }
 
 /** Applies f to every tensor of a, with the matching tensor of b (same structure). */

@@ -1,6 +1,7 @@
 import { DEFAULT_DECAY, DEFAULT_EPSILON, batchNormInference, batchNormInferenceGrad, batchNormTraining, batchNormTrainingGrad, reluGrad } from '../../ops'
 import { Tensor } from '../../tensor'
-import { Layer } from '../layer'
+import { Layer, defineLayer } from '../layer'
+import { leafSpec, onesSpec, zerosSpec } from '../spec'
 import { Tree } from '../tree'
 import { param } from './primitive'
 
@@ -22,15 +23,12 @@ export interface BatchNormLayerOptions {
 export const batchNorm = (o: BatchNormLayerOptions = {}): Layer => {
   const opts = { epsilon: o.epsilon ?? DEFAULT_EPSILON, decay: o.decay ?? DEFAULT_DECAY }
   const kind = `batchNorm${o.scale === false ? ' (no gamma)' : ''}${o.relu ? ' + relu' : ''}`
-  return {
+  return defineLayer({
     kind,
-    init(_key, inputShape) {
+    spec(inputShape) {
       const c = inputShape[inputShape.length - 1]!
-      return {
-        outputShape: inputShape,
-        params: { ...(o.scale === false ? {} : { weight: Tensor.ones([c]) }), bias: Tensor.zeros([c]) },
-        state: { running_mean: Tensor.zeros([c]), running_var: Tensor.ones([c]) },
-      }
+      const params = { ...(o.scale === false ? {} : { weight: onesSpec([c]) }), bias: zerosSpec([c]) }
+      return leafSpec(kind, inputShape, params, { running_mean: zerosSpec([c]), running_var: onesSpec([c]) }, 0)
     },
     apply(params, state, x, ctx) {
       return async () => {
@@ -61,5 +59,5 @@ export const batchNorm = (o: BatchNormLayerOptions = {}): Layer => {
         }
       }
     },
-  }
+  })
 }

@@ -1,11 +1,13 @@
 import { Conv2DOptions, Padding, conv2d as conv2dOp, conv2dGrad, convGeometry } from '../../ops'
-import { Shape, Tensor, foldIn, truncatedNormal } from '../../tensor'
-import { Layer } from '../layer'
-import { EMPTY, Tree } from '../tree'
+import { Key, Shape, Tensor, truncatedNormal } from '../../tensor'
+import { Layer, defineLayer } from '../layer'
+import { SpecTree, leafSpec, zerosSpec } from '../spec'
+import { EMPTY } from '../tree'
 import { param } from './primitive'
 
 export interface ConvOptions {
-  readonly filters: number
+  /** Output channels, or 'input' for as many as the input has (Inception-ResNet's projection). */
+  readonly filters: number | 'input'
   /** [kh, kw], or one number for a square kernel. */
   readonly kernel: number | readonly [number, number]
   readonly stride?: 1 | 2
@@ -18,24 +20,27 @@ export interface ConvOptions {
  * He (fan-in) initialisation from a truncated normal, corrected for the truncation's lost variance
  * (0.8796 is the stddev of a unit normal truncated at ±2), as Keras's he_normal / TF's variance_scaling.
  */
-export const heTruncated = (key: readonly [number, number], shape: Shape, fanIn: number): Tensor =>
+export const heTruncated = (key: Key, shape: Shape, fanIn: number): Tensor =>
   truncatedNormal(key, shape, 0, Math.sqrt(2 / fanIn) / 0.87962566)
 
 /** 2-D convolution with HWIO `weight` (and `bias` when asked for). */
 export const conv2d = (o: ConvOptions): Layer => {
   const [kh, kw] = typeof o.kernel === 'number' ? [o.kernel, o.kernel] : o.kernel
   const opts: Conv2DOptions = { stride: o.stride ?? 1, padding: o.padding ?? 'valid' }
-  const kind = `conv2d ${kh}x${kw}/${opts.stride} ${opts.padding} → ${o.filters}`
-  return {
+  const kind = `conv2d ${kh}x${kw}/${opts.stride} ${opts.padding} → ${o.filters === 'input' ? 'as many as the input' : o.filters}`
+  return defineLayer({
     kind,
-    init(key, inputShape) {
-      const shape: Shape = [kh, kw, inputShape[inputShape.length - 1]!, o.filters]
+    spec(inputShape) {
+      const cin = inputShape[inputShape.length - 1]!
+      const filters = o.filters === 'input' ? cin : o.filters
+      const shape: Shape = [kh, kw, cin, filters]
       const g = convGeometry(inputShape, shape, opts)
-      const params: Tree = {
-        weight: heTruncated(foldIn(key, 0), shape, kh * kw * g.c),
-        ...(o.bias ? { bias: Tensor.zeros([o.filters]) } : {}),
+      const outputShape = [g.n, g.y.out, g.x.out, filters]
+      const params: SpecTree = {
+        weight: { shape, init: key => heTruncated(key, shape, kh * kw * cin) },
+        ...(o.bias ? { bias: zerosSpec([filters]) } : {}),
       }
-      return { outputShape: [g.n, g.y.out, g.x.out, o.filters], params, state: EMPTY }
+      return leafSpec(kind, outputShape, params, {}, g.positions * kh * kw * cin * filters)
     },
     apply(params, _state, x, ctx) {
       return async () => {
@@ -52,5 +57,5 @@ export const conv2d = (o: ConvOptions): Layer => {
         }
       }
     },
-  }
+  })
 }

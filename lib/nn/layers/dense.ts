@@ -1,6 +1,7 @@
 import { dense as denseOp, denseGrad } from '../../ops'
-import { Tensor, foldIn, shapeToString } from '../../tensor'
-import { Layer } from '../layer'
+import { Key, shapeToString } from '../../tensor'
+import { Layer, defineLayer } from '../layer'
+import { leafSpec, zerosSpec } from '../spec'
 import { EMPTY } from '../tree'
 import { heTruncated } from './conv'
 import { param } from './primitive'
@@ -8,16 +9,13 @@ import { param } from './primitive'
 /** Fully connected [N, I] → [N, units], `weight` stored [I, units] (timm's [units, I] is transposed at load). */
 export const dense = (units: number): Layer => {
   const kind = `dense → ${units}`
-  return {
+  return defineLayer({
     kind,
-    init(key, inputShape) {
+    spec(inputShape) {
       if (inputShape.length !== 2) throw new RangeError(`expected [N, features], got ${shapeToString(inputShape)} (add globalAvgPool first)`)
-      const fanIn = inputShape[1]!
-      return {
-        outputShape: [inputShape[0]!, units],
-        params: { weight: heTruncated(foldIn(key, 0), [fanIn, units], fanIn), bias: Tensor.zeros([units]) },
-        state: EMPTY,
-      }
+      const [n, fanIn] = inputShape as [number, number]
+      const params = { weight: { shape: [fanIn, units], init: (key: Key) => heTruncated(key, [fanIn, units], fanIn) }, bias: zerosSpec([units]) }
+      return leafSpec(kind, [n, units], params, {}, n * fanIn * units)
     },
     apply(params, _state, x, ctx) {
       return async () => {
@@ -33,5 +31,5 @@ export const dense = (units: number): Layer => {
         }
       }
     },
-  }
+  })
 }

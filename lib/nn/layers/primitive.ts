@@ -1,5 +1,6 @@
 import { Shape, Tensor } from '../../tensor'
-import { Ctx, Layer } from '../layer'
+import { Ctx, Layer, defineLayer } from '../layer'
+import { leafSpec } from '../spec'
 import { EMPTY } from '../tree'
 
 /**
@@ -10,21 +11,17 @@ export const stateless = (
   kind: string,
   outputShape: (input: Shape) => Shape,
   run: (x: Tensor, ctx: Ctx) => Promise<{ y: Tensor; back: (dy: Tensor) => Promise<Tensor> }>,
-): Layer => {
-  return {
+): Layer =>
+  defineLayer({
     kind,
-    init(_key, inputShape) {
-      const out = outputShape(inputShape)
-      return { outputShape: out, params: EMPTY, state: EMPTY }
-    },
+    spec: inputShape => leafSpec(kind, outputShape(inputShape), {}, {}, 0),
     apply(_params, _state, x, ctx) {
       return async () => {
         const { y, back } = await run(x, ctx)
         return { y, state: EMPTY, backward: dy => async () => ({ dx: await back(dy), params: EMPTY }) }
       }
     },
-  }
-}
+  })
 
 /** Reads a required tensor from a parameter tree, with an error naming it when missing. */
 export const param = (tree: Record<string, unknown>, name: string, kind: string): Tensor => {
