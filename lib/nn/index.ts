@@ -1,5 +1,6 @@
 export * from './layer'
 export * from './tree'
+export * from './spec'
 export * from './serial'
 export * from './branches'
 export * from './residual'

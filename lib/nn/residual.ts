@@ -11,15 +11,24 @@ export interface ResidualOptions {
 
 /**
  * y = act(x + scale · body(x)): the Inception-ResNet block around its branches and linear 1×1
- * projection. The body's parameters are the block's own (not nested), matching timm's names.
+ * projection. The body's parameters are the block's own (not nested), matching timm's names. The
+ * body may be given as a function of the input's channel count, for a projection back to it.
  */
-export const residual = (body: Layer, opts: ResidualOptions = {}): Layer => {
+export const residual = (body: Layer | ((channels: number) => Layer), opts: ResidualOptions = {}): Layer => {
   const s = opts.scale ?? 1
   const act = opts.activation ?? 'relu'
+  // A body may depend on the block's width (the projection back to it): built once per width.
+  const bodies = new Map<number, Layer>()
+  const bodyFor = (shape: readonly number[]): Layer => {
+    if (typeof body !== 'function') return body
+    const c = shape[shape.length - 1]!
+    if (!bodies.has(c)) bodies.set(c, body(c))
+    return bodies.get(c)!
+  }
   return defineLayer({
     kind: `residual(scale ${s}, ${act})`,
     spec(inputShape) {
-      const r = body.spec(inputShape)
+      const r = bodyFor(inputShape).spec(inputShape)
       if (!sameShape(r.outputShape, inputShape)) {
         throw new LayerShapeError([], `residual: the body maps ${shapeToString(inputShape)} to ${shapeToString(r.outputShape)}; a residual sum needs the same shape (check the projection's filter count)`)
       }
@@ -27,7 +36,7 @@ export const residual = (body: Layer, opts: ResidualOptions = {}): Layer => {
     },
     apply(params, state, x, ctx) {
       return async () => {
-        const b = await body.apply(params, state, x, ctx)()
+        const b = await bodyFor(x.shape).apply(params, state, x, ctx)()
         const sum = await scaledAdd(x, b.y, s, ctx.backend)
         const y = act === 'relu' ? await relu(sum, ctx.backend) : sum
         return {

@@ -61,3 +61,10 @@ export const leafSpec = (kind: string, outputShape: Shape, params: SpecTree, sta
 /** Prefixes a child's rows with its path segment (unnamed children keep their parent's path). */
 export const prefixRows = (rows: readonly SummaryRow[], name: string | undefined): SummaryRow[] =>
   rows.map(r => (name ? { ...r, path: r.path ? `${name}.${r.path}` : name } : r))
+
+/** [dotted path, shape] pairs of a spec tree, in order. */
+export const flattenSpec = (tree: SpecTree, prefix = ''): [string, Shape][] =>
+  Object.entries(tree).flatMap(([k, v]) => {
+    const path = prefix ? `${prefix}.${k}` : k
+    return isParamSpec(v) ? [[path, v.shape] as [string, Shape]] : flattenSpec(v, path)
+  })

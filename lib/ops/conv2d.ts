@@ -15,7 +15,7 @@ import { table, tapReach, windowStarts, withZeroRow } from './windows'
  *  - filter gradient: rows are (ky, kx, cin) filter rows, reduced over every output position.
  */
 export interface Conv2DOptions {
-  readonly stride?: 1 | 2
+  readonly stride?: number
   readonly padding?: Padding
   /** Fused epilogue: max(0, y) after the bias. */
   readonly relu?: boolean

@@ -43,7 +43,7 @@ export interface Window2D {
 
 export const window2d = (shape: readonly number[], kh: number, kw: number, stride: number, padding: Padding, what: string): Window2D => {
   const { n, h, w, c } = nhwc(shape, what)
-  if (!(stride === 1 || stride === 2)) throw new RangeError(`${what}: stride must be 1 or 2, got ${stride}`)
+  if (!Number.isInteger(stride) || stride < 1) throw new RangeError(`${what}: stride must be a positive integer, got ${stride}`)
   const y = windowAxis(h, kh, stride, padding)
   const x = windowAxis(w, kw, stride, padding)
   if (y.out < 1 || x.out < 1) {

@@ -12,7 +12,7 @@ import { table, tapReach, windowStarts, withZeroRow } from './windows'
  */
 export interface PoolOptions {
   readonly size?: number
-  readonly stride?: 1 | 2
+  readonly stride?: number
   readonly padding?: Padding
 }
 

@@ -6,11 +6,10 @@ import { EMPTY } from '../tree'
 import { param } from './primitive'
 
 export interface ConvOptions {
-  /** Output channels, or 'input' for as many as the input has (Inception-ResNet's projection). */
-  readonly filters: number | 'input'
+  readonly filters: number
   /** [kh, kw], or one number for a square kernel. */
   readonly kernel: number | readonly [number, number]
-  readonly stride?: 1 | 2
+  readonly stride?: number
   readonly padding?: Padding
   /** Inception's convolutions feed batch norm and have no bias (the default). */
   readonly bias?: boolean
@@ -27,12 +26,12 @@ export const heTruncated = (key: Key, shape: Shape, fanIn: number): Tensor =>
 export const conv2d = (o: ConvOptions): Layer => {
   const [kh, kw] = typeof o.kernel === 'number' ? [o.kernel, o.kernel] : o.kernel
   const opts: Conv2DOptions = { stride: o.stride ?? 1, padding: o.padding ?? 'valid' }
-  const kind = `conv2d ${kh}x${kw}/${opts.stride} ${opts.padding} → ${o.filters === 'input' ? 'as many as the input' : o.filters}`
+  const kind = `conv2d ${kh}x${kw}/${opts.stride} ${opts.padding} → ${o.filters}`
   return defineLayer({
     kind,
     spec(inputShape) {
       const cin = inputShape[inputShape.length - 1]!
-      const filters = o.filters === 'input' ? cin : o.filters
+      const filters = o.filters
       const shape: Shape = [kh, kw, cin, filters]
       const g = convGeometry(inputShape, shape, opts)
       const outputShape = [g.n, g.y.out, g.x.out, filters]

@@ -1,0 +1,30 @@
+import { Layer, dense, dropout, globalAvgPool, named, serial } from '../lib/nn'
+import { inceptionResNetA, inceptionResNetB, inceptionResNetC } from './inception-resnet-blocks'
+import { DEFAULT_SCALES, NetworkOptions, blockOptions, times } from './network-options'
+import { REDUCTION_A, reductionA } from './reduction-a'
+import { reductionBResNet } from './reduction-b'
+import { stemResNetV1 } from './stem-resnet'
+
+/**
+ * Inception-ResNet-v1 (spec §3.2) with facenet-pytorch's names. REF: facenet's trunk, 5 × A,
+ * Reduction-A(192, 192, 256, 384), 10 × B, Reduction-B, 5 × C plus a final C block (scale 1.0, no
+ * ReLU), pool, dropout, then a classifier `logits` (facenet returns pre-logits; an ImageNet head is
+ * the paper's). PAPER: 5 / 10 / 5 blocks, the last C block without ReLU.
+ */
+export const inceptionResNetV1 = (opts: NetworkOptions = {}): Layer => {
+  const o = blockOptions(opts)
+  const s = opts.scales ?? DEFAULT_SCALES
+  const [a, b, c] = opts.repeats ?? (o.variant === 'paper' ? [5, 10, 5] : [5, 10, 6])
+  return serial(
+    ...stemResNetV1(o),
+    named('repeat_1', serial(...times(a, i => named(String(i), inceptionResNetA(o, 'v1', { scale: s.a }))))),
+    named('mixed_6a', reductionA(o, REDUCTION_A.inceptionResNetV1)),
+    named('repeat_2', serial(...times(b, i => named(String(i), inceptionResNetB(o, 'v1', { scale: s.b }))))),
+    named('mixed_7a', reductionBResNet(o, 'v1')),
+    named('repeat_3', serial(...times(c - 1, i => named(String(i), inceptionResNetC(o, 'v1', { scale: s.c }))))),
+    named('block8', inceptionResNetC(o, 'v1', { scale: 1, relu: false })),
+    globalAvgPool(),
+    dropout(opts.dropoutKeep ?? 0.8),
+    named('logits', dense(opts.classes ?? 1000)),
+  )
+}

@@ -1,0 +1,35 @@
+import { Layer, dense, dropout, globalAvgPool, named, serial } from '../lib/nn'
+import { inceptionResNetA, inceptionResNetB, inceptionResNetC } from './inception-resnet-blocks'
+import { DEFAULT_SCALES, NetworkOptions, blockOptions, times } from './network-options'
+import { conv } from './options'
+import { REDUCTION_A, reductionA } from './reduction-a'
+import { reductionBResNet } from './reduction-b'
+import { stemResNetV2 } from './stem-resnet'
+import { stemV4 } from './stem-v4'
+
+/**
+ * Inception-ResNet-v2 (spec §3.3). REF (default; timm's names, timm's weights): the TF-slim stem,
+ * 10 × A, Reduction-A(256, 256, 384, 384), 20 × B, Reduction-B, 9 × C plus a final C block with
+ * scale 1.0 and no ReLU, Conv2d_7b 1x1 1536, pool, dropout, `classif`. PAPER: the Inception-v4 stem,
+ * 5 / 10 / 5 blocks (the last without ReLU), no Conv2d_7b.
+ */
+export const inceptionResNetV2 = (opts: NetworkOptions = {}): Layer => {
+  const o = blockOptions(opts)
+  const s = opts.scales ?? DEFAULT_SCALES
+  const paper = o.variant === 'paper'
+  const [a, b, c] = opts.repeats ?? (paper ? [5, 10, 5] : [10, 20, 10])
+  const stem = paper ? [named('stem', serial(...stemV4(o).map((l, i) => named(String(i), l))))] : stemResNetV2(o)
+  return serial(
+    ...stem,
+    named('repeat', serial(...times(a, i => named(String(i), inceptionResNetA(o, 'v2', { scale: s.a }))))),
+    named('mixed_6a', reductionA(o, REDUCTION_A.inceptionResNetV2)),
+    named('repeat_1', serial(...times(b, i => named(String(i), inceptionResNetB(o, 'v2', { scale: s.b }))))),
+    named('mixed_7a', reductionBResNet(o, 'v2')),
+    named('repeat_2', serial(...times(c - 1, i => named(String(i), inceptionResNetC(o, 'v2', { scale: s.c }))))),
+    named('block8', inceptionResNetC(o, 'v2', { scale: 1, relu: false })),
+    ...(paper ? [] : [named('conv2d_7b', conv(o, 1536, 1))]),
+    globalAvgPool(),
+    dropout(opts.dropoutKeep ?? 0.8),
+    named('classif', dense(opts.classes ?? 1000)),
+  )
+}

@@ -1,0 +1,31 @@
+import { Layer, dense, dropout, globalAvgPool, named, sequential, serial } from '../lib/nn'
+import { inceptionA } from './inception-a'
+import { inceptionB } from './inception-b'
+import { inceptionC } from './inception-c'
+import { NetworkOptions, blockOptions, times } from './network-options'
+import { REDUCTION_A, reductionA } from './reduction-a'
+import { reductionBV4 } from './reduction-b'
+import { stemV4 } from './stem-v4'
+
+/**
+ * Inception-v4 (spec §3.1): stem, 4 × A, Reduction-A(192, 224, 256, 384), 7 × B, Reduction-B,
+ * 3 × C, global average pool, dropout (keep 0.8), classifier. Parameter paths are timm's
+ * (`features.N...`, `last_linear`), so timm's inception_v4 weights load by name.
+ */
+export const inceptionV4 = (opts: NetworkOptions = {}): Layer => {
+  const o = blockOptions(opts)
+  const [a, b, c] = opts.repeats ?? [4, 7, 3]
+  return serial(
+    named('features', sequential(
+      ...stemV4(o),
+      ...times(a, () => inceptionA(o)),
+      reductionA(o, REDUCTION_A.inceptionV4),
+      ...times(b, () => inceptionB(o)),
+      reductionBV4(o),
+      ...times(c, () => inceptionC(o)),
+    )),
+    globalAvgPool(),
+    dropout(opts.dropoutKeep ?? 0.8),
+    named('last_linear', dense(opts.classes ?? 1000)),
+  )
+}

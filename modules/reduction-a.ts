@@ -1,0 +1,24 @@
+import { Layer, branches, named, sequential } from '../lib/nn'
+import { BlockOptions, conv, maxPool3x3s2 } from './options'
+
+/** The Reduction-A filter counts (spec §2, the paper's Table 1). */
+export interface ReductionAFilters {
+  readonly k: number
+  readonly l: number
+  readonly m: number
+  readonly n: number
+}
+
+export const REDUCTION_A = {
+  inceptionV4: { k: 192, l: 224, m: 256, n: 384 },
+  inceptionResNetV1: { k: 192, l: 192, m: 256, n: 384 },
+  inceptionResNetV2: { k: 256, l: 256, m: 384, n: 384 },
+} as const
+
+/** Reduction-A(k, l, m, n), 35x35 → 17x17 (spec §1.5). */
+export const reductionA = (o: BlockOptions, { k, l, m, n }: ReductionAFilters): Layer =>
+  branches(
+    named('branch0', conv(o, n, 3, 2, 'valid')),
+    named('branch1', sequential(conv(o, k, 1), conv(o, l, 3), conv(o, m, 3, 2, 'valid'))),
+    maxPool3x3s2(o),
+  )
