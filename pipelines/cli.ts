@@ -1,12 +1,18 @@
 /**
  * The rxception command line. Commands so far:
  *   rxception backends      which gpu.js backends work here, what each runs on, and what auto picks
+ *   rxception summary ...   a network's layer table and totals, computed from specs alone
  *   rxception bench [...]   the op benchmark (see bench/ops.ts for its options)
  */
 import { availability, createBackend, modeFromEnv } from '../lib/backend'
+import { MODEL_BOOLEANS, MODEL_FLAGS, MODEL_USAGE, buildModel, modelChoice, parseFlags } from './model-options'
+import { summarize } from './summary'
 
 const usage = `usage: rxception <command>
   backends            list the gpu.js backends, their devices, and the one RXCEPTION_BACKEND (default auto) selects
+  summary [options]   layer table of a network (output shapes, parameters, MACs) without computing anything
+${MODEL_USAGE}
+    --depth N          group rows by the first N path segments
   bench [options]     op benchmark vs TensorFlow.js: --backends webasm,cpu --peers tfjs-cpu,tfjs-wasm --reps 3 --out FILE`
 
 const backends = async () => {
@@ -25,6 +31,13 @@ const main = async (argv: string[]) => {
   switch (command) {
     case 'backends':
       return backends()
+    case 'summary': {
+      const flags = parseFlags(argv.slice(1), [...MODEL_FLAGS, 'depth'], MODEL_BOOLEANS)
+      const choice = modelChoice(flags)
+      const depth = flags.has('depth') ? Number(flags.get('depth')) : Infinity
+      console.log(summarize(buildModel(choice), [1, choice.input, choice.input, choice.channels], depth))
+      return
+    }
     case 'bench':
       process.argv = [process.argv[0]!, 'bench', ...argv.slice(1)]
       require('../bench/ops')
