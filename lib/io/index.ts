@@ -1,0 +1,3 @@
+export * from './safetensors'
+export * from './safetensors-header'
+export * from './state-dict'

@@ -1,0 +1,107 @@
+import { Either, left, right } from 'fp-ts/Either'
+import { Spec, SpecTree, Tree, flatten, flattenSpec, isParamSpec, unflatten } from '../nn'
+import { Key, Shape, Tensor, foldInName, sameShape, shapeToString } from '../tensor'
+
+/**
+ * PyTorch state dicts by name. Our layouts are HWIO for convolutions and [in, out] for dense
+ * weights; PyTorch's are OIHW and [out, in]. Import transposes once, at load time; export writes
+ * PyTorch's layout, so a round trip is exact and timm loads what we save.
+ */
+const transpose = (t: Tensor, shape: Shape, perm: readonly number[]): Tensor => {
+  const outShape = perm.map(p => shape[p]!)
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1))
+  const out = new Float32Array(t.size)
+  const idx = new Array(shape.length).fill(0)
+  for (let o = 0; o < out.length; o++) {
+    let src = 0
+    for (let d = 0; d < perm.length; d++) src += idx[d] * strides[perm[d]!]!
+    out[o] = t.data[src]!
+    for (let d = perm.length - 1; d >= 0; d--) {
+      if (++idx[d] < outShape[d]!) break
+      idx[d] = 0
+    }
+  }
+  return Tensor.adopt(outShape, out)
+}
+
+/** Ours → PyTorch: HWIO → OIHW, [in, out] → [out, in]; vectors unchanged. */
+export const toTorchLayout = (t: Tensor): Tensor =>
+  t.rank === 4 ? transpose(t, t.shape, [3, 2, 0, 1]) : t.rank === 2 ? transpose(t, t.shape, [1, 0]) : t
+
+/** PyTorch → ours: OIHW → HWIO, [out, in] → [in, out]. */
+export const fromTorchLayout = (t: Tensor): Tensor =>
+  t.rank === 4 ? transpose(t, t.shape, [2, 3, 1, 0]) : t.rank === 2 ? transpose(t, t.shape, [1, 0]) : t
+
+export const torchShape = (ours: Shape): Shape =>
+  ours.length === 4 ? [ours[3]!, ours[2]!, ours[0]!, ours[1]!] : ours.length === 2 ? [ours[1]!, ours[0]!] : ours
+
+/** Parameters then state, in PyTorch layout, by dotted name. */
+export const exportStateDict = (params: Tree, state: Tree): [string, Tensor][] =>
+  [...flatten(params), ...flatten(state)].map(([k, t]) => [k, toTorchLayout(t)])
+
+export interface LoadReport {
+  readonly missing: readonly string[]
+  readonly unexpected: readonly string[]
+  readonly mismatched: readonly string[]
+}
+
+export class StateDictError extends Error {
+  constructor(readonly source: string, readonly report: LoadReport) {
+    super(
+      `${source}: state dict does not match the model` +
+        (report.missing.length ? `\n  missing (${report.missing.length}): ${report.missing.slice(0, 10).join(', ')}${report.missing.length > 10 ? ', ...' : ''}` : '') +
+        (report.unexpected.length ? `\n  unexpected (${report.unexpected.length}): ${report.unexpected.slice(0, 10).join(', ')}${report.unexpected.length > 10 ? ', ...' : ''}` : '') +
+        (report.mismatched.length ? `\n  wrong shape (${report.mismatched.length}): ${report.mismatched.slice(0, 10).join('; ')}` : ''),
+    )
+    this.name = 'StateDictError'
+  }
+}
+
+export interface Loaded {
+  readonly params: Tree
+  readonly state: Tree
+  readonly report: LoadReport
+}
+
+/**
+ * Matches a PyTorch state dict against a model's spec. Strict (the default) fails on any missing,
+ * unexpected or mis-shaped key, naming them; non-strict keeps the matching ones, initialises the
+ * missing ones from `key` and reports the rest.
+ */
+export const importStateDict = (
+  spec: Pick<Spec, 'params' | 'state'>, tensors: ReadonlyMap<string, Tensor>, source: string,
+  opts: { strict?: boolean; key?: Key; ignore?: readonly string[] } = {},
+): Either<StateDictError, Loaded> => {
+  const strict = opts.strict ?? true
+  const missing: string[] = []
+  const mismatched: string[] = []
+  const take = (tree: SpecTree): Tree => unflatten(flattenSpec(tree).flatMap(([name, shape]) => {
+    const t = tensors.get(name)
+    if (!t) {
+      missing.push(name)
+      return opts.key ? [[name, leafOf(tree, name).init(foldInName(opts.key, name))] as const] : []
+    }
+    const ours = fromTorchLayout(t)
+    if (!sameShape(ours.shape, shape)) {
+      mismatched.push(`${name}: file ${shapeToString(t.shape)}, model ${shapeToString(torchShape(shape))}`)
+      return []
+    }
+    return [[name, ours] as const]
+  }))
+  const params = take(spec.params)
+  const state = take(spec.state)
+  const known = new Set([...flattenSpec(spec.params), ...flattenSpec(spec.state)].map(([k]) => k))
+  const unexpected = [...tensors.keys()].filter(k => !known.has(k) && !(opts.ignore ?? []).some(s => k.endsWith(s)))
+  const report = { missing, unexpected, mismatched }
+  if (mismatched.length || (strict && (missing.length || unexpected.length)) || (missing.length && !opts.key)) {
+    return left(new StateDictError(source, report))
+  }
+  return right({ params, state, report })
+}
+
+const leafOf = (tree: SpecTree, path: string) => {
+  let node: SpecTree[string] = tree
+  for (const p of path.split('.')) node = (node as SpecTree)[p]!
+  if (!isParamSpec(node)) throw new Error(`${path} is not a parameter`)
+  return node
+}
