@@ -6,6 +6,7 @@
  */
 import { availability, createBackend, modeFromEnv } from '../lib/backend'
 import { MODEL_BOOLEANS, MODEL_FLAGS, MODEL_USAGE, buildModel, modelChoice, parseFlags } from './model-options'
+import { formatPredictions, predict } from './predict'
 import { summarize } from './summary'
 
 const usage = `usage: rxception <command>
@@ -13,6 +14,8 @@ const usage = `usage: rxception <command>
   summary [options]   layer table of a network (output shapes, parameters, MACs) without computing anything
 ${MODEL_USAGE}
     --depth N          group rows by the first N path segments
+  predict --weights FILE.safetensors [options] IMAGE...
+                      top-5 ImageNet classes (timm's weights and preprocessing); --json adds all logits, --top K
   bench [options]     op benchmark vs TensorFlow.js: --backends webasm,cpu --peers tfjs-cpu,tfjs-wasm --reps 3 --out FILE`
 
 const backends = async () => {
@@ -36,6 +39,17 @@ const main = async (argv: string[]) => {
       const choice = modelChoice(flags)
       const depth = flags.has('depth') ? Number(flags.get('depth')) : Infinity
       console.log(summarize(buildModel(choice), [1, choice.input, choice.input, choice.channels], depth))
+      return
+    }
+    case 'predict': {
+      const images: string[] = []
+      const flags = parseFlags(argv.slice(1), [...MODEL_FLAGS, 'weights', 'top'], [...MODEL_BOOLEANS, 'json'], images)
+      const weights = flags.get('weights')
+      if (!weights) throw new Error('predict: --weights FILE.safetensors is required (see the README for timm\'s released weights)')
+      const be = await createBackend(modeFromEnv())
+      const result = await predict(modelChoice(flags), weights, images, be, Number(flags.get('top') ?? 5))
+      console.log(flags.has('json') ? JSON.stringify(result, null, 1) : formatPredictions(result))
+      await be.destroy()
       return
     }
     case 'bench':

@@ -21,11 +21,15 @@ export const MODEL_USAGE = `  --model NAME         ${Object.keys(NETWORKS).join(
   --dropout-keep P     keep probability before the classifier (default 0.8)`
 
 /** Reads `--name value` or a bare `--flag`; throws on unknown flags so typos are not silently ignored. */
-export const parseFlags = (argv: readonly string[], known: readonly string[], booleans: readonly string[]): Map<string, string> => {
+export const parseFlags = (argv: readonly string[], known: readonly string[], booleans: readonly string[], positional?: string[]): Map<string, string> => {
   const out = new Map<string, string>()
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
-    if (!a.startsWith('--')) throw new Error(`unexpected argument '${a}'`)
+    if (!a.startsWith('--')) {
+      if (!positional) throw new Error(`unexpected argument '${a}'`)
+      positional.push(a)
+      continue
+    }
     const name = a.slice(2)
     if (booleans.includes(name)) out.set(name, 'true')
     else if (known.includes(name)) {

@@ -1,0 +1,53 @@
+import { isLeft } from 'fp-ts/Either'
+import { readFileSync } from 'fs'
+import * as path from 'path'
+import { Backend } from '../lib/backend'
+import { readImage } from '../lib/data/image'
+import { TIMM_PREPROCESS, preprocess } from '../lib/data/preprocess'
+import { importStateDict, readSafetensors } from '../lib/io'
+import { keyFromSeed } from '../lib/tensor'
+import { ModelChoice, buildModel } from './model-options'
+
+/**
+ * Classifies images with a network and a timm safetensors state dict: timm's preprocessing for the
+ * released weights, a strict load by name, one inference pass per image, softmax, top-k.
+ */
+export interface Prediction {
+  readonly image: string
+  readonly top: { index: number; class: string; probability: number }[]
+  readonly logits: number[]
+}
+
+let classNames: string[] | undefined
+export const imagenetClasses = (): string[] =>
+  (classNames ??= JSON.parse(readFileSync(path.join(__dirname, '../data/imagenet-classes.json'), 'utf8')) as string[])
+
+const softmax = (z: ArrayLike<number>): number[] => {
+  const m = Math.max(...Array.from(z))
+  const e = Array.from(z, v => Math.exp(v - m))
+  const s = e.reduce((a, b) => a + b, 0)
+  return e.map(v => v / s)
+}
+
+export const predict = async (choice: ModelChoice, weights: string, images: readonly string[], be: Backend, top = 5): Promise<Prediction[]> => {
+  if (images.length === 0) throw new Error('predict: give at least one image file')
+  const net = buildModel(choice)
+  const cfg = { ...TIMM_PREPROCESS[choice.model], size: choice.input }
+  const file = await readSafetensors(weights)()
+  if (isLeft(file)) throw file.left
+  const loaded = importStateDict(net.spec([1, cfg.size, cfg.size, 3]), file.right.tensors, weights)
+  if (isLeft(loaded)) throw loaded.left
+  const classes = choice.options.classes === 1000 ? imagenetClasses() : undefined
+  const out: Prediction[] = []
+  for (const image of images) {
+    const x = preprocess(await readImage(image), cfg)
+    const { y } = await net.apply(loaded.right.params, loaded.right.state, x, { training: false, key: keyFromSeed(0), backend: be })()
+    const p = softmax(y.data)
+    const order = p.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, top)
+    out.push({ image, top: order.map(([probability, index]) => ({ index, class: classes?.[index] ?? `class ${index}`, probability })), logits: Array.from(y.data) })
+  }
+  return out
+}
+
+export const formatPredictions = (ps: readonly Prediction[]): string =>
+  ps.map(p => [p.image, ...p.top.map(t => `  ${(100 * t.probability).toFixed(2).padStart(6)}%  ${String(t.index).padStart(4)}  ${t.class}`)].join('\n')).join('\n\n')
