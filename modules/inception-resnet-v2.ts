@@ -1,6 +1,7 @@
 import { Layer, dense, dropout, globalAvgPool, named, serial } from '../lib/nn'
 import { inceptionResNetA, inceptionResNetB, inceptionResNetC } from './inception-resnet-blocks'
-import { DEFAULT_SCALES, NetworkOptions, blockOptions, times } from './network-options'
+import { auxHead } from './aux-head'
+import { DEFAULT_SCALES, NetworkOptions, blockOptions, times, withAux } from './network-options'
 import { conv } from './options'
 import { REDUCTION_A, reductionA } from './reduction-a'
 import { reductionBResNet } from './reduction-b'
@@ -19,17 +20,22 @@ export const inceptionResNetV2 = (opts: NetworkOptions = {}): Layer => {
   const paper = o.variant === 'paper'
   const [a, b, c] = opts.repeats ?? (paper ? [5, 10, 5] : [10, 20, 10])
   const stem = paper ? [named('stem', serial(...stemV4(o).map((l, i) => named(String(i), l))))] : stemResNetV2(o)
-  return serial(
+  const classes = opts.classes ?? 1000
+  const trunk = [
     ...stem,
     named('repeat', serial(...times(a, i => named(String(i), inceptionResNetA(o, 'v2', { scale: s.a }))))),
     named('mixed_6a', reductionA(o, REDUCTION_A.inceptionResNetV2)),
     named('repeat_1', serial(...times(b, i => named(String(i), inceptionResNetB(o, 'v2', { scale: s.b }))))),
+  ]
+  const rest = [
     named('mixed_7a', reductionBResNet(o, 'v2')),
     named('repeat_2', serial(...times(c - 1, i => named(String(i), inceptionResNetC(o, 'v2', { scale: s.c }))))),
     named('block8', inceptionResNetC(o, 'v2', { scale: 1, relu: false })),
     ...(paper ? [] : [named('conv2d_7b', conv(o, 1536, 1))]),
     globalAvgPool(),
     dropout(opts.dropoutKeep ?? 0.8),
-    named('classif', dense(opts.classes ?? 1000)),
-  )
+    named('classif', dense(classes)),
+  ]
+  // The auxiliary head reads TF-slim's PreAuxLogits, the output of the last IR-B block.
+  return opts.aux ? serial(...trunk, withAux(rest, auxHead(o, classes))) : serial(...trunk, ...rest)
 }

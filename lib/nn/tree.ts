@@ -35,13 +35,21 @@ export const unflatten = (entries: Iterable<readonly [string, Tensor]>): Tree =>
 
 export const countParameters = (tree: Tree): number => flatten(tree).reduce((n, [, t]) => n + t.size, 0)
 
-/** Merges sibling subtrees; a name defined twice is an error naming it (two children claimed it). */
-export const mergeTrees = <T extends object>(trees: readonly T[], where: string): T => {
+/**
+ * Merges sibling subtrees. Subtrees with the same name merge recursively (a network split around a
+ * side branch contributes `features.0-17` from one part and `features.18-21` from another); a leaf
+ * defined twice is an error naming it.
+ */
+export const mergeTrees = <T extends object>(trees: readonly T[], where: string, prefix = ''): T => {
   const out: Record<string, unknown> = {}
+  const isLeaf = (v: unknown) => v instanceof Tensor || typeof (v as { init?: unknown }).init === 'function'
   for (const t of trees) {
     for (const [k, v] of Object.entries(t)) {
-      if (k in out) throw new Error(`${where}: parameter name '${k}' is defined by two children`)
-      out[k] = v
+      const path = prefix ? `${prefix}.${k}` : k
+      const prev = out[k]
+      if (prev === undefined) out[k] = v
+      else if (!isLeaf(prev) && !isLeaf(v)) out[k] = mergeTrees([prev as object, v as object], where, path)
+      else throw new Error(`${where}: parameter name '${path}' is defined by two children`)
     }
   }
   return out as T

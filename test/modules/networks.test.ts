@@ -77,3 +77,16 @@ test('describing a 299x299 network allocates nothing and takes milliseconds', t 
   for (const make of Object.values(NETWORKS)) make().spec([1, 299, 299, 3])
   t.true(performance.now() - t0 < 1000)
 })
+
+test('the auxiliary head: spec counts (v4 46,039,280, IR-v2 59,211,120), logits [main | aux], trunk names unchanged', t => {
+  for (const [make, total] of [[inceptionV4, 46039280], [inceptionResNetV2, 59211120]] as const) {
+    const withAux = make({ aux: true }).spec([1, 299, 299, 3])
+    const without = make().spec([1, 299, 299, 3])
+    t.deepEqual(withAux.outputShape, [1, 2000])
+    t.is(countSpec(withAux.params), total)
+    const names = flattenSpec(withAux.params).map(([k]) => k)
+    t.deepEqual(names.filter(k => !k.startsWith('aux_logits.')).sort(), flattenSpec(without.params).map(([k]) => k).sort())
+    t.true(names.includes('aux_logits.conv1.conv.weight'))
+  }
+  t.throws(() => inceptionV4({ aux: true }).spec([1, 75, 75, 3]), { message: /aux_logits.*does not fit/ })
+})

@@ -65,3 +65,17 @@ for (const name of Object.keys(NETWORKS) as (keyof typeof NETWORKS)[]) {
     }
   })
 }
+
+test('inception-v4 with the auxiliary head: one training step at 299x299, width 1/16', async t => {
+  const be = await backendFor('webasm')
+  const net = NETWORKS['inception-v4']({ width: 1 / 16, classes: 5, repeats: [1, 1, 1], aux: true })
+  const key = keyFromSeed(5)
+  // batch 2: with one image, training-mode batch norm on the head's 1x1 map would output beta alone
+  const { params, state } = net.init(key, [2, 299, 299, 3])
+  const a = await net.apply(params, state, normal(key, [2, 299, 299, 3]), { training: true, key, backend: be })()
+  t.deepEqual(a.y.shape, [2, 10])
+  const g = await a.backward(normal(foldInName(key, 'dy'), [2, 10]))()
+  const grads = new Map(flatten(g.params))
+  t.true(grads.get('aux_logits.fc.weight')!.data.some(v => v !== 0))
+  t.true(grads.get('features.0.conv.weight')!.data.some(v => v !== 0))
+})
