@@ -54,7 +54,6 @@ export const probeWebGPU = (): Promise<Probe> => {
       }
       const adapter = await g.navigator.gpu.requestAdapter()
       if (!adapter) return { available: false, device: 'none', software: false, reason: 'navigator.gpu answered no adapter' }
-      const original = adapter.requestDevice.bind(adapter)
       const requestAdapter = g.navigator.gpu.requestAdapter.bind(g.navigator.gpu)
       g.navigator.gpu.requestAdapter = async (...args: unknown[]) => {
         const a = await requestAdapter(...args)
@@ -64,7 +63,6 @@ export const probeWebGPU = (): Promise<Probe> => {
         }
         return a
       }
-      void original
       const info = adapter.info ?? {}
       const device = [info.vendor, info.architecture, info.description, info.device].filter(Boolean).join(' ') || 'unknown adapter'
       return { available: true, device, software: SOFTWARE.test(device) }
