@@ -6,7 +6,7 @@
 export const flatOutput = (result: unknown, length: number): Float32Array => {
   if (result instanceof Float32Array) return result.length === length ? result : result.slice(0, length)
   const first = firstLeaf(result)
-  if (first && first.buffer.byteLength >= length * 4 + first.byteOffset && first.byteOffset === 0 && isViewChain(result, first.buffer)) {
+  if (first && first.buffer.byteLength >= length * 4 + first.byteOffset && first.byteOffset === 0 && isViewChain(result, first.buffer, length)) {
     return new Float32Array(first.buffer, 0, length)
   }
   const out = new Float32Array(length)
@@ -33,17 +33,16 @@ const firstLeaf = (v: unknown): Float32Array | undefined => {
   return v instanceof Float32Array ? v : undefined
 }
 
-/** True when every leaf is a view of `buffer` laid out back to back (checked on the last leaf). */
-const isViewChain = (v: unknown, buffer: ArrayBufferLike): boolean => {
-  let leaves = 0
-  let last: Float32Array | undefined
-  const count = (x: unknown): void => {
-    if (Array.isArray(x)) x.forEach(count)
-    else if (x instanceof Float32Array) {
-      leaves += x.length
-      last = x
-    }
-  }
-  count(v)
-  return !!last && last.buffer === buffer && last.byteOffset + last.byteLength === leaves * 4
+const lastLeaf = (v: unknown): Float32Array | undefined => {
+  while (Array.isArray(v)) v = v[v.length - 1]
+  return v instanceof Float32Array ? v : undefined
+}
+
+/**
+ * True when the leaves are views of `buffer` laid out back to back from offset 0, judged by the
+ * last leaf ending at `length` values (O(depth): this runs after every kernel call).
+ */
+const isViewChain = (v: unknown, buffer: ArrayBufferLike, length: number): boolean => {
+  const last = lastLeaf(v)
+  return !!last && last.buffer === buffer && last.byteOffset + last.byteLength === length * 4
 }

@@ -54,15 +54,3 @@ export const mergeTrees = <T extends object>(trees: readonly T[], where: string,
   }
   return out as T
 }
-
-/** Applies f to every tensor of a, with the matching tensor of b (same structure). */
-export const zipWith = (a: Tree, b: Tree, f: (x: Tensor, y: Tensor, path: string) => Tensor, prefix = ''): Tree =>
-  Object.fromEntries(
-    Object.entries(a).map(([k, v]) => {
-      const path = prefix ? `${prefix}.${k}` : k
-      const w = b[k]
-      if (w === undefined) throw new Error(`tree: '${path}' is missing from the second tree`)
-      if (isTensor(v) !== isTensor(w)) throw new Error(`tree: '${path}' is a tensor in one tree and a subtree in the other`)
-      return [k, isTensor(v) ? f(v, w as Tensor, path) : zipWith(v, w as Tree, f, path)]
-    }),
-  )

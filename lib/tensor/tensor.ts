@@ -1,4 +1,4 @@
-import { Shape, checkShape, sizeOf, shapeToString, sameShape } from './shape'
+import { Shape, checkShape, sizeOf, shapeToString } from './shape'
 
 /**
  * An immutable float32 tensor. Ops never write into a tensor's data: they return new tensors.
@@ -94,12 +94,5 @@ export class Tensor {
 
   toString(): string {
     return `Tensor${shapeToString(this.shape)}`
-  }
-}
-
-/** Throws a clear error unless `t` has exactly `shape`. */
-export const expectShape = (t: Tensor, shape: Shape, what: string): void => {
-  if (!sameShape(t.shape, shape)) {
-    throw new RangeError(`${what}: expected shape ${shapeToString(shape)}, got ${shapeToString(t.shape)}`)
   }
 }

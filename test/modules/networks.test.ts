@@ -1,6 +1,7 @@
 import test from 'ava'
 import { readFileSync } from 'fs'
 import * as path from 'path'
+import { torchShape } from '../../lib/io'
 import { countSpec, flattenSpec } from '../../lib/nn'
 import { NETWORKS, inceptionResNetV1, inceptionResNetV2, inceptionV4 } from '../../modules'
 
@@ -48,8 +49,7 @@ const timmKeys = (file: string): Map<string, string> => {
   const rows = readFileSync(path.join(__dirname, '../fixtures/timm-state-dicts', file), 'utf8').split('\n')
   return new Map(rows.filter(l => l && !l.startsWith('#') && !l.includes('num_batches_tracked')).map(l => l.split('\t') as [string, string]))
 }
-const toTorch = (shape: readonly number[]): string =>
-  (shape.length === 4 ? [shape[3], shape[2], shape[0], shape[1]] : shape.length === 2 ? [shape[1], shape[0]] : shape).join('x')
+const toTorch = (shape: readonly number[]): string => torchShape(shape).join('x')
 
 for (const [name, file, make] of [['inception-v4', 'inception_v4.tsv', inceptionV4], ['inception-resnet-v2', 'inception_resnet_v2.tsv', inceptionResNetV2]] as const) {
   test(`${name}: parameter and state names and shapes equal timm's state dict`, t => {
