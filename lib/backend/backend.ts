@@ -117,17 +117,3 @@ export const modeFromEnv = (env: NodeJS.ProcessEnv = process.env): Mode => {
   }
   return m as Mode
 }
-
-let current: Promise<Backend> | undefined
-
-/** The process-wide backend used when an op is not handed one explicitly. */
-export const defaultBackend = (): Promise<Backend> => (current ??= createBackend())
-
-/** Replaces the process-wide backend (destroying the previous one). */
-export const useBackend = async (mode: Mode): Promise<Backend> => {
-  const previous = current
-  current = createBackend(mode)
-  const next = await current
-  if (previous) await (await previous).destroy()
-  return next
-}

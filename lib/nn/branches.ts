@@ -3,7 +3,7 @@ import { foldIn, shapeToString, Tensor } from '../tensor'
 import { Applied, Layer, LayerShapeError, defineLayer, located, locatedTask, segmentOf } from './layer'
 import { SpecTree, prefixRows } from './spec'
 import { childTree, parentTree } from './nesting'
-import { Tree } from './tree'
+import { Tree } from '../tree'
 
 /**
  * Fan-out then channel concat, in the order given: the Inception block. Every branch sees the same

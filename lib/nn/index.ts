@@ -1,5 +1,5 @@
 export * from './layer'
-export * from './tree'
+export * from '../tree'
 export * from './spec'
 export * from './serial'
 export * from './branches'

@@ -2,7 +2,7 @@ import { Task } from 'fp-ts/Task'
 import { Backend } from '../backend'
 import { Key, Shape, Tensor } from '../tensor'
 import { Spec, materialize } from './spec'
-import { Tree } from './tree'
+import { Tree } from '../tree'
 
 /**
  * A layer is a pair of pure functions, as in JAX's stax:

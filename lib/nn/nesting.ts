@@ -1,5 +1,5 @@
 import { Layer } from './layer'
-import { EMPTY, Tree, isTensor, mergeTrees } from './tree'
+import { EMPTY, Tree, isTensor, mergeTrees } from '../tree'
 
 /** A child's subtree inside its parent's: under its name, or the parent's own (unnamed children merge). */
 export const childTree = (layer: Layer, parent: Tree): Tree => {

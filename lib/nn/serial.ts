@@ -2,7 +2,7 @@ import { Shape, foldIn } from '../tensor'
 import { Applied, Layer, defineLayer, located, locatedTask, segmentOf } from './layer'
 import { childTree, parentTree } from './nesting'
 import { Spec, SpecTree, prefixRows } from './spec'
-import { Tree } from './tree'
+import { Tree } from '../tree'
 
 /**
  * Layers one after another. spec threads the shape through every child (errors name the child's

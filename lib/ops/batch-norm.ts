@@ -1,4 +1,4 @@
-import { Backend, defaultBackend } from '../backend'
+import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { CHANNEL_AFFINE, CHANNEL_AFFINE2, CHANNEL_AFFINE_RELU, mapChannels } from './elementwise'
 import { reduceRows } from './reduce'
@@ -58,7 +58,7 @@ const fold = (p: BatchNormParams, mean: ArrayLike<number>, invStd: ArrayLike<num
   return { scale, shift }
 }
 
-export const batchNormInference = async (x: Tensor, p: BatchNormParams, running: RunningStats, opts: BatchNormOptions = {}, be?: Backend): Promise<Tensor> => {
+export const batchNormInference = async (x: Tensor, p: BatchNormParams, running: RunningStats, opts: BatchNormOptions = {}, be: Backend): Promise<Tensor> => {
   const c = check(x, p, 'batchNorm')
   const eps = opts.epsilon ?? DEFAULT_EPSILON
   const invStd = running.variance.data.map(v => 1 / Math.sqrt(v + eps))
@@ -66,9 +66,8 @@ export const batchNormInference = async (x: Tensor, p: BatchNormParams, running:
   return mapChannels(opts.relu ? CHANNEL_AFFINE_RELU : CHANNEL_AFFINE, x, { u: scale, v: shift }, be)
 }
 
-export const batchNormTraining = async (x: Tensor, p: BatchNormParams, running: RunningStats, opts: BatchNormOptions = {}, be?: Backend): Promise<BatchNormTraining> => {
+export const batchNormTraining = async (x: Tensor, p: BatchNormParams, running: RunningStats, opts: BatchNormOptions = {}, backend: Backend): Promise<BatchNormTraining> => {
   const c = check(x, p, 'batchNorm')
-  const backend = be ?? (await defaultBackend())
   const eps = opts.epsilon ?? DEFAULT_EPSILON
   const decay = opts.decay ?? DEFAULT_DECAY
   const m = x.size / c
@@ -97,9 +96,8 @@ export interface BatchNormGrads {
  * Training-mode gradient (the ReLU, if fused, must already be applied to dy). With x̂ = (x - μ)·σ⁻¹,
  * dβ = Σ dy, dγ = Σ dy·x̂ and dx = γσ⁻¹ (dy - dβ/M - x̂ dγ/M), expanded to dy·k + x·u + v per channel.
  */
-export const batchNormTrainingGrad = async (x: Tensor, dy: Tensor, p: BatchNormParams, saved: Pick<BatchNormTraining, 'mean' | 'invStd'>, be?: Backend): Promise<BatchNormGrads> => {
+export const batchNormTrainingGrad = async (x: Tensor, dy: Tensor, p: BatchNormParams, saved: Pick<BatchNormTraining, 'mean' | 'invStd'>, backend: Backend): Promise<BatchNormGrads> => {
   const c = check(x, p, 'batchNorm gradient')
-  const backend = be ?? (await defaultBackend())
   const m = x.size / c
   const dbeta = await reduceRows('sum', dy.data, c, {}, backend)
   const dyDev = await reduceRows('productWithDeviation', x.data, c, { b: dy.data, m: saved.mean }, backend)
@@ -119,12 +117,11 @@ export const batchNormTrainingGrad = async (x: Tensor, dy: Tensor, p: BatchNormP
 }
 
 /** Inference-mode gradient (frozen statistics): dx = dy · γσ⁻¹, plus the parameter gradients. */
-export const batchNormInferenceGrad = async (x: Tensor, dy: Tensor, p: BatchNormParams, running: RunningStats, opts: BatchNormOptions = {}, be?: Backend): Promise<BatchNormGrads> => {
+export const batchNormInferenceGrad = async (x: Tensor, dy: Tensor, p: BatchNormParams, running: RunningStats, opts: BatchNormOptions = {}, backend: Backend): Promise<BatchNormGrads> => {
   const c = check(x, p, 'batchNorm gradient')
   const eps = opts.epsilon ?? DEFAULT_EPSILON
   const invStd = running.variance.data.map(v => 1 / Math.sqrt(v + eps))
   const { scale } = fold(p, running.mean.data, invStd, c)
-  const backend = be ?? (await defaultBackend())
   const dbeta = await reduceRows('sum', dy.data, c, {}, backend)
   const dyDev = await reduceRows('productWithDeviation', x.data, c, { b: dy.data, m: running.mean.data }, backend)
   const dx = await mapChannels(CHANNEL_AFFINE, dy, { u: scale, v: new Float32Array(c) }, backend)

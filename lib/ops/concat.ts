@@ -1,4 +1,4 @@
-import { Backend, defaultBackend } from '../backend'
+import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { launch, keyOf } from './launch'
 
@@ -22,7 +22,7 @@ const concatSource = (widths: readonly number[]): string => {
 }`
 }
 
-export const concatChannels = async (xs: readonly Tensor[], be?: Backend): Promise<Tensor> => {
+export const concatChannels = async (xs: readonly Tensor[], be: Backend): Promise<Tensor> => {
   if (xs.length === 0) throw new RangeError('concat: nothing to concatenate')
   if (xs.length === 1) return xs[0]!
   const lead = xs[0]!.shape.slice(0, -1)
@@ -35,7 +35,7 @@ export const concatChannels = async (xs: readonly Tensor[], be?: Backend): Promi
   const total = widths.reduce((a, b) => a + b, 0)
   const rows = xs[0]!.size / widths[0]!
   const spec = { key: keyOf('concat', rows, ...widths), source: concatSource(widths), output: [total, rows] }
-  const out = await launch(be ?? (await defaultBackend()), spec, xs.map(x => x.data), rows * total)
+  const out = await launch(be, spec, xs.map(x => x.data), rows * total)
   return Tensor.adopt([...lead, total], out)
 }
 
@@ -44,7 +44,7 @@ const sliceSource = `function (x) {
 }`
 
 /** Channels [offset, offset + width) of x: the gradient of concat, one call per branch. */
-export const sliceChannels = async (x: Tensor, offset: number, width: number, be?: Backend): Promise<Tensor> => {
+export const sliceChannels = async (x: Tensor, offset: number, width: number, be: Backend): Promise<Tensor> => {
   const total = x.shape[x.rank - 1]!
   if (offset < 0 || width <= 0 || offset + width > total) {
     throw new RangeError(`sliceChannels: channels [${offset}, ${offset + width}) are outside ${shapeToString(x.shape)}`)
@@ -52,12 +52,12 @@ export const sliceChannels = async (x: Tensor, offset: number, width: number, be
   if (offset === 0 && width === total) return x
   const rows = x.size / total
   const spec = { key: keyOf('slice', rows, total, offset, width), source: sliceSource, output: [width, rows], constants: { TOTAL: total, OFFSET: offset } }
-  const out = await launch(be ?? (await defaultBackend()), spec, [x.data], rows * width)
+  const out = await launch(be, spec, [x.data], rows * width)
   return Tensor.adopt([...x.shape.slice(0, -1), width], out)
 }
 
 /** Splits the channels into consecutive pieces of the given widths. */
-export const splitChannels = async (x: Tensor, widths: readonly number[], be?: Backend): Promise<Tensor[]> => {
+export const splitChannels = async (x: Tensor, widths: readonly number[], be: Backend): Promise<Tensor[]> => {
   const total = widths.reduce((a, b) => a + b, 0)
   if (total !== x.shape[x.rank - 1]) {
     throw new RangeError(`splitChannels: widths [${widths.join(', ')}] sum to ${total}, the tensor ${shapeToString(x.shape)} has ${x.shape[x.rank - 1]} channels`)

@@ -1,4 +1,4 @@
-import { Backend, defaultBackend } from '../backend'
+import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { launch, keyOf, unblock4 } from './launch'
 import { reduceRows } from './reduce'
@@ -85,7 +85,7 @@ const constantsOf = (g: ConvGeometry) => ({
 
 const shapeKey = (g: ConvGeometry) => [g.n, g.h, g.w, g.c, g.kh, g.kw, g.cout, g.stride, g.y.before, g.y.after, g.x.before, g.x.after] as const
 
-export const conv2d = async (x: Tensor, w: Tensor, bias?: Tensor, opts: Conv2DOptions = {}, be?: Backend): Promise<Tensor> => {
+export const conv2d = async (x: Tensor, w: Tensor, bias: Tensor | undefined, opts: Conv2DOptions, be: Backend): Promise<Tensor> => {
   const g = convGeometry(x.shape, w.shape, opts)
   if (bias && (bias.rank !== 1 || bias.shape[0] !== g.cout)) {
     throw new RangeError(`conv2d: bias must be [${g.cout}], got ${shapeToString(bias.shape)}`)
@@ -97,7 +97,7 @@ export const conv2d = async (x: Tensor, w: Tensor, bias?: Tensor, opts: Conv2DOp
     constants: constantsOf(g),
     vec4: true,
   }
-  const blocked = await launch(be ?? (await defaultBackend()), spec, [padNHWC(x, g), w.data, bias?.data ?? new Float32Array(g.cout), windowStarts(g, g.c)], Math.ceil(g.positions / 4) * 4 * g.cout)
+  const blocked = await launch(be, spec, [padNHWC(x, g), w.data, bias?.data ?? new Float32Array(g.cout), windowStarts(g, g.c)], Math.ceil(g.positions / 4) * 4 * g.cout)
   return Tensor.adopt([g.n, g.y.out, g.x.out, g.cout], unblock4(blocked, g.positions, g.cout))
 }
 
@@ -136,7 +136,7 @@ const inputGradSource = (pairs: boolean): string => `function (dyz, w, reach) {
   return [s0, s1, s2, s3];
 }`
 
-export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: Tensor, opts: Conv2DOptions = {}, be?: Backend): Promise<Tensor> => {
+export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: Tensor, opts: Conv2DOptions = {}, be: Backend): Promise<Tensor> => {
   const g = convGeometry(xShape, w.shape, opts, 'conv2d input gradient')
   const q = g.n * g.hp * g.wp
   const spec = {
@@ -146,7 +146,7 @@ export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: 
     constants: { ...constantsOf(g), T: g.kh * g.kw },
     vec4: true,
   }
-  const blocked = await launch(be ?? (await defaultBackend()), spec, [withZeroRow(dy.data, g.cout), w.data, tapReach(g, g.cout)], Math.ceil(q / 4) * 4 * g.c)
+  const blocked = await launch(be, spec, [withZeroRow(dy.data, g.cout), w.data, tapReach(g, g.cout)], Math.ceil(q / 4) * 4 * g.c)
   return Tensor.adopt(xShape, cropNHWC(unblock4(blocked, q, g.c), g))
 }
 
@@ -185,7 +185,7 @@ const tapOffsets = (g: ConvGeometry): Float32Array => {
   })
 }
 
-export const conv2dFilterGrad = async (x: Tensor, wShape: readonly number[], dy: Tensor, opts: Conv2DOptions = {}, be?: Backend): Promise<Tensor> => {
+export const conv2dFilterGrad = async (x: Tensor, wShape: readonly number[], dy: Tensor, opts: Conv2DOptions = {}, be: Backend): Promise<Tensor> => {
   const g = convGeometry(x.shape, wShape, opts, 'conv2d filter gradient')
   const rows = g.kh * g.kw * g.c
   const spec = {
@@ -195,7 +195,7 @@ export const conv2dFilterGrad = async (x: Tensor, wShape: readonly number[], dy:
     constants: { ...constantsOf(g), R: rows },
     vec4: true,
   }
-  const blocked = await launch(be ?? (await defaultBackend()), spec, [padNHWC(x, g), dy.data, tapOffsets(g)], Math.ceil(rows / 4) * 4 * g.cout)
+  const blocked = await launch(be, spec, [padNHWC(x, g), dy.data, tapOffsets(g)], Math.ceil(rows / 4) * 4 * g.cout)
   return Tensor.adopt(wShape, unblock4(blocked, rows, g.cout))
 }
 
@@ -206,8 +206,7 @@ export interface Conv2DGrads {
 }
 
 /** All three gradients of conv2d (the fused ReLU, if any, must already be applied to dy). */
-export const conv2dGrad = async (x: Tensor, w: Tensor, dy: Tensor, opts: Conv2DOptions = {}, be?: Backend): Promise<Conv2DGrads> => {
-  const backend = be ?? (await defaultBackend())
+export const conv2dGrad = async (x: Tensor, w: Tensor, dy: Tensor, opts: Conv2DOptions = {}, backend: Backend): Promise<Conv2DGrads> => {
   const cout = w.shape[3]!
   const [dx, dw, db] = await Promise.all([
     conv2dInputGrad(x.shape, w, dy, opts, backend),

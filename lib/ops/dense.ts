@@ -1,4 +1,4 @@
-import { Backend, defaultBackend } from '../backend'
+import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { matmulFlat } from './matmul'
 import { reduceRows } from './reduce'
@@ -11,15 +11,14 @@ const check = (x: Tensor, w: Tensor, what: string) => {
   return { n: x.shape[0]!, i: x.shape[1]!, o: w.shape[1]! }
 }
 
-export const dense = async (x: Tensor, w: Tensor, bias?: Tensor, be?: Backend): Promise<Tensor> => {
+export const dense = async (x: Tensor, w: Tensor, bias: Tensor | undefined, be: Backend): Promise<Tensor> => {
   const { n, i, o } = check(x, w, 'dense')
   if (bias && (bias.rank !== 1 || bias.shape[0] !== o)) throw new RangeError(`dense: bias must be [${o}], got ${shapeToString(bias.shape)}`)
-  return Tensor.adopt([n, o], await matmulFlat(be ?? (await defaultBackend()), x.data, w.data, n, i, o, {}, bias?.data))
+  return Tensor.adopt([n, o], await matmulFlat(be, x.data, w.data, n, i, o, {}, bias?.data))
 }
 
-export const denseGrad = async (x: Tensor, w: Tensor, dy: Tensor, be?: Backend): Promise<{ dx: Tensor; dw: Tensor; db: Tensor }> => {
+export const denseGrad = async (x: Tensor, w: Tensor, dy: Tensor, backend: Backend): Promise<{ dx: Tensor; dw: Tensor; db: Tensor }> => {
   const { n, i, o } = check(x, w, 'dense gradient')
-  const backend = be ?? (await defaultBackend())
   const [dx, dw, db] = await Promise.all([
     matmulFlat(backend, dy.data, w.data, n, o, i, { transposeB: true }),
     matmulFlat(backend, x.data, dy.data, i, n, o, { transposeA: true }),

@@ -13,9 +13,9 @@ export const dropoutMask = (key: Key, shape: readonly number[], keep: number): T
   return Tensor.adopt(u.shape, u.data.map(v => (v < keep ? 1 / keep : 0)))
 }
 
-export const dropout = async (x: Tensor, key: Key, keep: number, be?: Backend): Promise<{ y: Tensor; mask: Tensor }> => {
+export const dropout = async (x: Tensor, key: Key, keep: number, be: Backend): Promise<{ y: Tensor; mask: Tensor }> => {
   const mask = dropoutMask(key, x.shape, keep)
   return { y: await mul(x, mask, be), mask }
 }
 
-export const dropoutGrad = (dy: Tensor, mask: Tensor, be?: Backend): Promise<Tensor> => mul(dy, mask, be)
+export const dropoutGrad = (dy: Tensor, mask: Tensor, be: Backend): Promise<Tensor> => mul(dy, mask, be)

@@ -1,4 +1,4 @@
-import { Backend, defaultBackend } from '../backend'
+import { Backend } from '../backend'
 import { Tensor, sameShape, shapeToString } from '../tensor'
 import { launch, keyOf } from './launch'
 
@@ -14,7 +14,7 @@ const source = (expr: string): string => `function (a, b, u, v, w, s) {
   return ${expr};
 }`
 
-interface Elementwise {
+export interface Elementwise {
   readonly name: string
   readonly expr: string
 }
@@ -24,7 +24,7 @@ const EMPTY = new Float32Array(4)
 export const mapChannels = async (
   op: Elementwise, a: Tensor,
   inputs: { b?: Tensor; u?: Float32Array; v?: Float32Array; w?: Float32Array; s?: number } = {},
-  be?: Backend,
+  be: Backend,
 ): Promise<Tensor> => {
   if (inputs.b && !sameShape(a.shape, inputs.b.shape)) {
     throw new RangeError(`${op.name}: operands differ in shape: ${shapeToString(a.shape)} and ${shapeToString(inputs.b.shape)}`)
@@ -37,7 +37,7 @@ export const mapChannels = async (
   const rows = a.size / c
   const spec = { key: keyOf('map', op.name, c, rows), source: source(op.expr), output: [c, rows], constants: { C: c } }
   const args = [a.data, inputs.b?.data ?? EMPTY, inputs.u ?? EMPTY, inputs.v ?? EMPTY, inputs.w ?? EMPTY, inputs.s ?? 0]
-  return Tensor.adopt(a.shape, await launch(be ?? (await defaultBackend()), spec, args, a.size))
+  return Tensor.adopt(a.shape, await launch(be, spec, args, a.size))
 }
 
 export const RELU: Elementwise = { name: 'relu', expr: 'Math.max(a[i], 0)' }
@@ -53,10 +53,10 @@ export const CHANNEL_AFFINE_RELU: Elementwise = { name: 'channelAffine.relu', ex
 /** dy · u[c] + x · v[c] + w[c]: batch norm's input gradient in training mode, expanded. */
 export const CHANNEL_AFFINE2: Elementwise = { name: 'channelAffine2', expr: 'a[i] * u[c] + b[i] * v[c] + w[c]' }
 
-export const relu = (x: Tensor, be?: Backend) => mapChannels(RELU, x, {}, be)
-export const reluGrad = (y: Tensor, dy: Tensor, be?: Backend) => mapChannels(RELU_GRAD, y, { b: dy }, be)
-export const add = (a: Tensor, b: Tensor, be?: Backend) => mapChannels(ADD, a, { b }, be)
+export const relu = (x: Tensor, be: Backend) => mapChannels(RELU, x, {}, be)
+export const reluGrad = (y: Tensor, dy: Tensor, be: Backend) => mapChannels(RELU_GRAD, y, { b: dy }, be)
+export const add = (a: Tensor, b: Tensor, be: Backend) => mapChannels(ADD, a, { b }, be)
 /** a + scale · b: the residual sum of Inception-ResNet blocks. */
-export const scaledAdd = (a: Tensor, b: Tensor, scale: number, be?: Backend) => mapChannels(SCALED_ADD, a, { b, s: scale }, be)
-export const scale = (a: Tensor, s: number, be?: Backend) => mapChannels(SCALE, a, { s }, be)
-export const mul = (a: Tensor, b: Tensor, be?: Backend) => mapChannels(MUL, a, { b }, be)
+export const scaledAdd = (a: Tensor, b: Tensor, scale: number, be: Backend) => mapChannels(SCALED_ADD, a, { b, s: scale }, be)
+export const scale = (a: Tensor, s: number, be: Backend) => mapChannels(SCALE, a, { s }, be)
+export const mul = (a: Tensor, b: Tensor, be: Backend) => mapChannels(MUL, a, { b }, be)

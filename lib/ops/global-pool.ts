@@ -1,4 +1,4 @@
-import { Backend, defaultBackend } from '../backend'
+import { Backend } from '../backend'
 import { Tensor, nhwc } from '../tensor'
 import { launch, keyOf } from './launch'
 
@@ -18,14 +18,14 @@ const gradSource = `function (dy) {
   return dy[n * this.constants.C + this.thread.x] / this.constants.HW;
 }`
 
-export const globalAvgPool = async (x: Tensor, be?: Backend): Promise<Tensor> => {
+export const globalAvgPool = async (x: Tensor, be: Backend): Promise<Tensor> => {
   const { n, h, w, c } = nhwc(x.shape, 'globalAvgPool')
   const spec = { key: keyOf('gap', n, h * w, c), source: forwardSource, output: [c, n], constants: { HW: h * w, C: c } }
-  return Tensor.adopt([n, c], await launch(be ?? (await defaultBackend()), spec, [x.data], n * c))
+  return Tensor.adopt([n, c], await launch(be, spec, [x.data], n * c))
 }
 
-export const globalAvgPoolGrad = async (xShape: readonly number[], dy: Tensor, be?: Backend): Promise<Tensor> => {
+export const globalAvgPoolGrad = async (xShape: readonly number[], dy: Tensor, be: Backend): Promise<Tensor> => {
   const { n, h, w, c } = nhwc(xShape, 'globalAvgPool gradient')
   const spec = { key: keyOf('gap.dx', n, h * w, c), source: gradSource, output: [c, n * h * w], constants: { HW: h * w, C: c } }
-  return Tensor.adopt(xShape, await launch(be ?? (await defaultBackend()), spec, [dy.data], n * h * w * c))
+  return Tensor.adopt(xShape, await launch(be, spec, [dy.data], n * h * w * c))
 }

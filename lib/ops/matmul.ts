@@ -1,4 +1,4 @@
-import { Backend, defaultBackend } from '../backend'
+import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { launch, keyOf, unblock4 } from './launch'
 
@@ -66,7 +66,7 @@ export const matmulFlat = async (
 
 const ZERO = new Float32Array(4)
 
-export const matmul = async (a: Tensor, b: Tensor, opts: MatmulOptions = {}, be?: Backend): Promise<Tensor> => {
+export const matmul = async (a: Tensor, b: Tensor, opts: MatmulOptions = {}, be: Backend): Promise<Tensor> => {
   if (a.rank !== 2 || b.rank !== 2) {
     throw new RangeError(`matmul: expected two matrices, got ${shapeToString(a.shape)} and ${shapeToString(b.shape)}`)
   }
@@ -75,6 +75,6 @@ export const matmul = async (a: Tensor, b: Tensor, opts: MatmulOptions = {}, be?
   if (ka !== kb) {
     throw new RangeError(`matmul: inner dimensions differ: ${shapeToString(a.shape)}${opts.transposeA ? 'ᵀ' : ''} · ${shapeToString(b.shape)}${opts.transposeB ? 'ᵀ' : ''}`)
   }
-  const out = await matmulFlat(be ?? (await defaultBackend()), a.data, b.data, m, ka, n, opts)
+  const out = await matmulFlat(be, a.data, b.data, m, ka, n, opts)
   return Tensor.adopt([m, n], out)
 }

@@ -1,4 +1,4 @@
-import { Backend, defaultBackend } from '../backend'
+import { Backend } from '../backend'
 import { Tensor } from '../tensor'
 import { launch, keyOf } from './launch'
 import { Padding, Window2D, cropNHWC, padNHWC, window2d } from './padding'
@@ -106,23 +106,22 @@ const avgGradSource = `function (dyz, reach) {
 
 const outShape = (g: Window2D) => [g.n, g.y.out, g.x.out, g.c]
 
-export const maxPool = async (x: Tensor, opts: PoolOptions = {}, be?: Backend): Promise<Tensor> => {
+export const maxPool = async (x: Tensor, opts: PoolOptions = {}, be: Backend): Promise<Tensor> => {
   const g = poolGeometry(x.shape, opts, 'maxPool')
   const p = positionsOf(g)
   const spec = { key: key('maxPool', g), source: maxSource, output: [g.c, p], constants: constantsOf(g) }
-  return Tensor.adopt(outShape(g), await launch(be ?? (await defaultBackend()), spec, [padNHWC(x, g, LOWEST), windowStarts(g, g.c)], p * g.c))
+  return Tensor.adopt(outShape(g), await launch(be, spec, [padNHWC(x, g, LOWEST), windowStarts(g, g.c)], p * g.c))
 }
 
-export const avgPool = async (x: Tensor, opts: PoolOptions = {}, be?: Backend): Promise<Tensor> => {
+export const avgPool = async (x: Tensor, opts: PoolOptions = {}, be: Backend): Promise<Tensor> => {
   const g = poolGeometry(x.shape, opts, 'avgPool')
   const p = positionsOf(g)
   const spec = { key: key('avgPool', g), source: avgSource, output: [g.c, p], constants: constantsOf(g) }
-  return Tensor.adopt(outShape(g), await launch(be ?? (await defaultBackend()), spec, [padNHWC(x, g), windowStarts(g, g.c), inverseCounts(g)], p * g.c))
+  return Tensor.adopt(outShape(g), await launch(be, spec, [padNHWC(x, g), windowStarts(g, g.c), inverseCounts(g)], p * g.c))
 }
 
-export const maxPoolGrad = async (x: Tensor, dy: Tensor, opts: PoolOptions = {}, be?: Backend): Promise<Tensor> => {
+export const maxPoolGrad = async (x: Tensor, dy: Tensor, opts: PoolOptions = {}, backend: Backend): Promise<Tensor> => {
   const g = poolGeometry(x.shape, opts, 'maxPool gradient')
-  const backend = be ?? (await defaultBackend())
   const p = positionsOf(g)
   const q = g.n * g.hp * g.wp
   const argSpec = { key: key('maxPool.argmax', g), source: argmaxSource, output: [g.c, p], constants: constantsOf(g) }
@@ -133,13 +132,13 @@ export const maxPoolGrad = async (x: Tensor, dy: Tensor, opts: PoolOptions = {},
   return Tensor.adopt(x.shape, cropNHWC(padded, g))
 }
 
-export const avgPoolGrad = async (xShape: readonly number[], dy: Tensor, opts: PoolOptions = {}, be?: Backend): Promise<Tensor> => {
+export const avgPoolGrad = async (xShape: readonly number[], dy: Tensor, opts: PoolOptions = {}, be: Backend): Promise<Tensor> => {
   const g = poolGeometry(xShape, opts, 'avgPool gradient')
   const q = g.n * g.hp * g.wp
   const inv = inverseCounts(g)
   const dyz = withZeroRow(dy.data, g.c)
   for (let i = 0; i < dy.size; i++) dyz[i]! *= inv[Math.floor(i / g.c)]!
   const spec = { key: key('avgPool.dx', g), source: avgGradSource, output: [g.c, q], constants: constantsOf(g) }
-  const padded = await launch(be ?? (await defaultBackend()), spec, [dyz, tapReach(g, g.c)], q * g.c)
+  const padded = await launch(be, spec, [dyz, tapReach(g, g.c)], q * g.c)
   return Tensor.adopt(xShape, cropNHWC(padded, g))
 }

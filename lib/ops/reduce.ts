@@ -1,4 +1,4 @@
-import { Backend, defaultBackend } from '../backend'
+import { Backend } from '../backend'
 import { launch, keyOf } from './launch'
 
 /**
@@ -31,7 +31,7 @@ const EMPTY = new Float32Array(4)
 
 export const reduceRows = async (
   kind: RowReduction, a: Float32Array, channels: number,
-  inputs: { b?: Float32Array; m?: Float32Array } = {}, be?: Backend,
+  inputs: { b?: Float32Array; m?: Float32Array } = {}, be: Backend,
 ): Promise<Float64Array> => {
   const rows = a.length / channels
   const groups = Math.min(rows, Math.max(1, Math.ceil(8192 / channels)), 256)
@@ -42,7 +42,7 @@ export const reduceRows = async (
     output: [channels, groups],
     constants: { C: channels, R: rows, CHUNK: chunk },
   }
-  const partial = await launch(be ?? (await defaultBackend()), spec, [a, inputs.b ?? EMPTY, inputs.m ?? EMPTY], channels * groups)
+  const partial = await launch(be, spec, [a, inputs.b ?? EMPTY, inputs.m ?? EMPTY], channels * groups)
   const out = new Float64Array(channels)
   for (let g = 0; g < groups; g++) for (let c = 0; c < channels; c++) out[c] += partial[g * channels + c]!
   return out

@@ -1,4 +1,4 @@
-import { Backend, defaultBackend } from '../backend'
+import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { launch, keyOf } from './launch'
 
@@ -45,13 +45,12 @@ export const targets = (labels: readonly number[], classes: number, smoothing = 
   return t
 }
 
-export const softmaxCrossEntropy = async (logits: Tensor, labels: readonly number[], smoothing = 0, be?: Backend): Promise<CrossEntropy> => {
+export const softmaxCrossEntropy = async (logits: Tensor, labels: readonly number[], smoothing = 0, backend: Backend): Promise<CrossEntropy> => {
   if (logits.rank !== 2 || logits.shape[0] !== labels.length) {
     throw new RangeError(`softmaxCrossEntropy: expected logits [${labels.length}, K] for ${labels.length} labels, got ${shapeToString(logits.shape)}`)
   }
   if (!(smoothing >= 0 && smoothing < 1)) throw new RangeError(`softmaxCrossEntropy: label smoothing must be in [0, 1), got ${smoothing}`)
   const [n, k] = logits.shape as [number, number]
-  const backend = be ?? (await defaultBackend())
   const t = targets(labels, k, smoothing)
   const lse = await launch(backend, { key: keyOf('lse', n, k), source: lseSource, output: [n], constants: { K: k } }, [logits.data], n)
   const grad = await launch(backend, { key: keyOf('xent.grad', n, k), source: gradSource, output: [k, n], constants: { K: k, N: n } }, [logits.data, lse, t], n * k)

@@ -2,7 +2,7 @@ import { DEFAULT_DECAY, DEFAULT_EPSILON, batchNormInference, batchNormInferenceG
 import { Tensor } from '../../tensor'
 import { Layer, defineLayer } from '../layer'
 import { leafSpec, onesSpec, zerosSpec } from '../spec'
-import { Tree } from '../tree'
+import { Tree } from '../../tree'
 import { param } from './primitive'
 
 export interface BatchNormLayerOptions {

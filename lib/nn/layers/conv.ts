@@ -2,7 +2,7 @@ import { Conv2DOptions, Padding, conv2d as conv2dOp, conv2dGrad, convGeometry } 
 import { Key, Shape, Tensor, truncatedNormal } from '../../tensor'
 import { Layer, defineLayer } from '../layer'
 import { SpecTree, leafSpec, zerosSpec } from '../spec'
-import { EMPTY } from '../tree'
+import { EMPTY } from '../../tree'
 import { param } from './primitive'
 
 export interface ConvOptions {

@@ -2,7 +2,7 @@ import { dense as denseOp, denseGrad } from '../../ops'
 import { Key, shapeToString } from '../../tensor'
 import { Layer, defineLayer } from '../layer'
 import { leafSpec, zerosSpec } from '../spec'
-import { EMPTY } from '../tree'
+import { EMPTY } from '../../tree'
 import { heTruncated } from './conv'
 import { param } from './primitive'
 

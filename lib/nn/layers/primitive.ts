@@ -1,7 +1,7 @@
 import { Shape, Tensor } from '../../tensor'
 import { Ctx, Layer, defineLayer } from '../layer'
 import { leafSpec } from '../spec'
-import { EMPTY } from '../tree'
+import { EMPTY } from '../../tree'
 
 /**
  * A layer without parameters or state, from its output-shape rule and a forward that returns the

@@ -1,0 +1,3 @@
+export * from './transform'
+export * from './transforms'
+export * from './presets'

@@ -1,0 +1,59 @@
+import { Transform, chain } from './transform'
+import { addDecayedWeights, clipByGlobalNorm, scaleByLearningRate, scaleByRms, trace } from './transforms'
+
+export const OPTIMIZERS = ['rmsproptf', 'rmsprop', 'sgd'] as const
+export type OptimizerName = (typeof OPTIMIZERS)[number]
+
+/** The knobs timm's `train.py` exposes (`--opt`, `--momentum`, `--opt-eps`, `--weight-decay`, `--clip-grad`). */
+export interface OptimizerOptions {
+  readonly momentum?: number
+  readonly epsilon?: number
+  /** The RMS decay ρ (timm fixes it at 0.9 for both RMSProp flavours). */
+  readonly decay?: number
+  readonly weightDecay?: number
+  /** Decay biases and batch-norm parameters too (TF-slim's IR-v2 scope); default: weights only. */
+  readonly weightDecayAll?: boolean
+  /** Clip the gradients' global norm to this before anything else (AAAI paper; Inception-v3 used 2.0). */
+  readonly clipGrad?: number
+}
+
+/** Clipping, then coupled weight decay, as timm (clip before `optimizer.step`, decay inside it). */
+const prelude = (o: OptimizerOptions): Transform[] => [
+  ...(o.clipGrad !== undefined ? [clipByGlobalNorm(o.clipGrad)] : []),
+  ...(o.weightDecay ? [addDecayedWeights(o.weightDecay, { all: o.weightDecayAll })] : []),
+]
+
+/**
+ * The paper's optimizer (TF1's RMSPropOptimizer, timm's RMSpropTF): ms starts at 1,
+ * ms ← ρ·ms + (1−ρ)·g², mom ← μ·mom + lr·g/sqrt(ms + ε), θ ← θ − mom. The learning rate sits
+ * inside the momentum buffer, so a decayed rate does not rescale what the buffer already holds.
+ * Defaults: ρ 0.9, μ 0.9, ε 1.0 (the paper's).
+ *
+ * @example
+ * const opt = rmsproptf({ weightDecay: 4e-5 })
+ */
+export const rmsproptf = (o: OptimizerOptions = {}): Transform =>
+  chain(
+    ...prelude(o),
+    scaleByRms({ decay: o.decay ?? 0.9, epsilon: o.epsilon ?? 1.0, initialScale: 1, epsilonInside: true }),
+    scaleByLearningRate(),
+    trace(o.momentum ?? 0.9),
+  )
+
+/**
+ * PyTorch's torch.optim.RMSprop: v starts at 0, b ← μ·b + g/(sqrt(v) + ε), θ ← θ − lr·b (the
+ * learning rate applied after momentum). Defaults: ρ 0.9 (timm's), μ 0.9, ε 1e-8 (PyTorch's).
+ */
+export const rmsprop = (o: OptimizerOptions = {}): Transform =>
+  chain(
+    ...prelude(o),
+    scaleByRms({ decay: o.decay ?? 0.9, epsilon: o.epsilon ?? 1e-8, initialScale: 0, epsilonInside: false }),
+    trace(o.momentum ?? 0.9),
+    scaleByLearningRate(),
+  )
+
+/** PyTorch's SGD with momentum (dampening 0): b ← μ·b + g, θ ← θ − lr·b. Default μ 0.9. */
+export const sgd = (o: OptimizerOptions = {}): Transform => chain(...prelude(o), trace(o.momentum ?? 0.9), scaleByLearningRate())
+
+/** The optimizer a name selects. */
+export const optimizerByName = (name: OptimizerName, o: OptimizerOptions = {}): Transform => ({ rmsproptf, rmsprop, sgd })[name](o)
