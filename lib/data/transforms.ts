@@ -1,0 +1,99 @@
+import { Key, Tensor, bits, foldIn } from '../tensor'
+import { Example } from './example'
+
+/**
+ * Per-example operators on [h, w, c] images. Each is a pure function; the random ones take a key,
+ * so the same (seed, step, example) gives the same augmentation on a resumed run.
+ */
+export type ExampleOp = (e: Example, key: Key) => Example
+
+const withImage = (e: Example, image: Tensor): Example => ({ image, label: e.label })
+
+/** ITU-R 601 luma, as PIL's convert('L'). */
+const LUMA = [0.299, 0.587, 0.114]
+
+/** To `channels` (1: luminance, 3: RGB); alpha is dropped, grey is replicated. */
+export const toChannels = (channels: 1 | 3): ExampleOp => e => {
+  const [h, w, c] = e.image.shape as [number, number, number]
+  if (c === channels) return e
+  const src = e.image.data
+  const out = new Float32Array(h * w * channels)
+  for (let p = 0; p < h * w; p++) {
+    if (channels === 1) out[p] = c >= 3 ? LUMA[0]! * src[p * c]! + LUMA[1]! * src[p * c + 1]! + LUMA[2]! * src[p * c + 2]! : src[p * c]!
+    else for (let k = 0; k < 3; k++) out[p * 3 + k] = c >= 3 ? src[p * c + k]! : src[p * c]!
+  }
+  return withImage(e, Tensor.adopt([h, w, channels], out))
+}
+
+/** Bilinear resize to size × size (half-pixel centres, edges clamped); the identity at equal size. */
+export const resize = (size: number): ExampleOp => e => {
+  const [h, w, c] = e.image.shape as [number, number, number]
+  if (h === size && w === size) return e
+  const src = e.image.data
+  const out = new Float32Array(size * size * c)
+  const axis = (n: number) => Array.from({ length: size }, (_, o) => {
+    const x = Math.min(Math.max(((o + 0.5) * n) / size - 0.5, 0), n - 1)
+    const lo = Math.floor(x)
+    return { lo, hi: Math.min(lo + 1, n - 1), f: x - lo }
+  })
+  const ys = axis(h)
+  const xs = axis(w)
+  for (let oy = 0; oy < size; oy++) {
+    const { lo: y0, hi: y1, f: fy } = ys[oy]!
+    for (let ox = 0; ox < size; ox++) {
+      const { lo: x0, hi: x1, f: fx } = xs[ox]!
+      for (let k = 0; k < c; k++) {
+        const v = (y: number, x: number) => src[(y * w + x) * c + k]!
+        out[(oy * size + ox) * c + k] = (1 - fy) * ((1 - fx) * v(y0, x0) + fx * v(y0, x1)) + fy * ((1 - fx) * v(y1, x0) + fx * v(y1, x1))
+      }
+    }
+  }
+  return withImage(e, Tensor.adopt([size, size, c], out))
+}
+
+/** A window of the image at (top, left), size × size, reading `fill` outside it. */
+export const crop = (image: Tensor, top: number, left: number, size: number, fill = 0): Tensor => {
+  const [h, w, c] = image.shape as [number, number, number]
+  const out = new Float32Array(size * size * c).fill(fill)
+  for (let y = 0; y < size; y++) {
+    const sy = top + y
+    if (sy < 0 || sy >= h) continue
+    for (let x = 0; x < size; x++) {
+      const sx = left + x
+      if (sx < 0 || sx >= w) continue
+      for (let k = 0; k < c; k++) out[(y * size + x) * c + k] = image.data[(sy * w + sx) * c + k]!
+    }
+  }
+  return Tensor.adopt([size, size, c], out)
+}
+
+/** Mirror left-right. */
+export const mirror = (image: Tensor): Tensor => {
+  const [h, w, c] = image.shape as [number, number, number]
+  const out = new Float32Array(image.size)
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[(y * w + x) * c + k] = image.data[(y * w + (w - 1 - x)) * c + k]!
+  return Tensor.adopt([h, w, c], out)
+}
+
+/** A uniform integer in [0, n) from (key, counter). */
+const draw = (key: Key, counter: number, n: number): number => bits(key, counter) % n
+
+/**
+ * Random translation: pad by `pad` pixels (black) on every side and take a random window of the
+ * original size (the classic CIFAR/MNIST augmentation; crops of a small image keep the whole digit).
+ */
+export const randomCrop = (pad: number): ExampleOp => (e, key) => {
+  if (pad <= 0) return e
+  const [h] = e.image.shape as [number, number, number]
+  return withImage(e, crop(e.image, draw(key, 0, 2 * pad + 1) - pad, draw(key, 1, 2 * pad + 1) - pad, h))
+}
+
+/** Mirrors with probability p. */
+export const randomFlip = (p: number): ExampleOp => (e, key) => (p > 0 && bits(key, 2) / 2 ** 32 < p ? withImage(e, mirror(e.image)) : e)
+
+/** (x − mean) / std: timm's mean = std = 0.5 for these networks maps [0, 1] to [−1, 1]. */
+export const normalize = (mean: number, std: number): ExampleOp => e =>
+  withImage(e, Tensor.adopt(e.image.shape, e.image.data.map(v => (v - mean) / std)))
+
+/** Operators applied left to right, each with its own key. */
+export const compose = (...ops: readonly ExampleOp[]): ExampleOp => (e, key) => ops.reduce((acc, op, i) => op(acc, foldIn(key, i)), e)

@@ -1,0 +1,5 @@
+export * from './state'
+export * from './step'
+export * from './loop'
+export * from './nonfinite'
+export * from './evaluate'

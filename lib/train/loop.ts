@@ -1,0 +1,75 @@
+import { NEVER, Observable, Subject, concat, defer, from, mergeMap, mergeScan, of, takeUntil, tap } from 'rxjs'
+import { Dataset } from '../data'
+import { EpochPlan, pulledBatches, stepsPerEpoch } from '../data/batches'
+import { countParameters } from '../tree'
+import { StepSetup, trainStep } from './step'
+import { EventOf, TrainEvent, TrainState } from './state'
+
+export interface TrainLoop extends StepSetup {
+  readonly dataset: Dataset
+  readonly plan: EpochPlan
+  readonly epochs: number
+  /** Where to start: fresh (`step` 0) or a checkpoint's state. */
+  readonly initial: TrainState
+  /** When this emits, the loop finishes the step in flight, emits `end` (reason 'stopped') and completes. */
+  readonly stop?: Observable<unknown>
+}
+
+const rssMiB = () => Math.round(process.memoryUsage.rss() / 2 ** 20)
+
+/**
+ * Training as an rxjs stream. Batches are pulled: the next is assembled only after the previous
+ * step's event has been emitted, so at most one batch waits, however fast the data is. Steps are
+ * asynchronous, so the loop is an async scan (`mergeScan` with concurrency 1) over the training
+ * state. It emits `start`, a `step` event per step, an `epoch` event at each epoch's end and a final
+ * `end`; each carries what subscribers need (the snapshot for checkpoints and evaluation), and the
+ * loop calls none of them. Unsubscribing stops it: no step starts after that.
+ *
+ * @example
+ * train({ net, optimizer: rmsproptf(), schedule: constant(0.01), classes: 10, smoothing: 0, backend,
+ *         dataset, plan: { batchSize: 32, key, shuffle: true, prepare }, epochs: 1, initial })
+ *   .subscribe(e => e.type === 'step' && console.log(e.step, e.loss))
+ */
+export const train = (o: TrainLoop): Observable<TrainEvent> =>
+  defer(() => {
+    const per = stepsPerEpoch(o.dataset, o.plan.batchSize)
+    if (per === 0) throw new RangeError(`${o.dataset.name}: ${o.dataset.size} examples are fewer than one batch of ${o.plan.batchSize}`)
+    const total = per * o.epochs
+    const step = trainStep(o)
+    const demand = new Subject<void>()
+    let last = o.initial
+    let epochStart = { time: performance.now(), loss: 0, hits: 0, steps: 0 }
+    let previous = performance.now()
+    const start: TrainEvent = {
+      type: 'start', step: o.initial.step, totalSteps: total, stepsPerEpoch: per, batchSize: o.plan.batchSize,
+      examples: o.dataset.size, parameters: countParameters(o.initial.params), backend: `${o.backend.mode} (${o.backend.device})`,
+    }
+    const steps = pulledBatches(o.dataset, o.plan, o.initial.step, total, demand).pipe(
+      takeUntil(o.stop ?? NEVER),
+      mergeScan((acc, batch) => from(step(acc.state, batch)), { state: o.initial, loss: NaN, top1: NaN, lr: NaN }, 1),
+      // the next batch is requested here, once per step; it is assembled after this step's events
+      // have reached every subscriber (the scan starts it only when this emission returns)
+      tap(() => demand.next()),
+      mergeMap((r): Observable<TrainEvent> => {
+        last = r.state
+        const now = performance.now()
+        const s = r.state.step
+        const epoch = Math.floor((s - 1) / per)
+        epochStart = { ...epochStart, loss: epochStart.loss + r.loss, hits: epochStart.hits + r.top1, steps: epochStart.steps + 1 }
+        const stepEvent: EventOf<'step'> = {
+          type: 'step', step: s, epoch, loss: r.loss, top1: r.top1, lr: r.lr, imagesPerSecond: (o.plan.batchSize * 1000) / (now - previous),
+          rssMiB: rssMiB(), compiled: o.backend.stats.compiled, time: Date.now(), snapshot: r.state,
+        }
+        previous = now
+        if (s % per !== 0) return of(stepEvent)
+        const e = epochStart
+        epochStart = { time: now, loss: 0, hits: 0, steps: 0 }
+        return of<TrainEvent[]>(stepEvent, {
+          type: 'epoch', step: s, epoch, loss: e.loss / e.steps, top1: e.hits / e.steps, seconds: (now - e.time) / 1000,
+          rssMiB: rssMiB(), compiled: o.backend.stats.compiled, snapshot: r.state,
+        })
+      }),
+    )
+    return concat(of(start), steps, defer(() => of<TrainEvent>({ type: 'end', step: last.step, reason: last.step >= total ? 'finished' : 'stopped', snapshot: last })))
+  })
+

@@ -1,0 +1,35 @@
+import { Key } from '../tensor'
+import { Tree } from '../tree'
+
+/**
+ * Everything a training run carries from step to step. Tensors are immutable, so a state is a
+ * consistent snapshot: subscribers (checkpoints, evaluation) read it while the loop moves on.
+ */
+export interface TrainState {
+  readonly params: Tree
+  /** Batch-norm running statistics. */
+  readonly state: Tree
+  readonly opt: Tree
+  /** Optimizer steps taken; also the data position (see lib/data/batches). */
+  readonly step: number
+  /** The run's key: step s uses foldIn(key, s) for dropout. */
+  readonly key: Key
+}
+
+/** What the loop emits. `snapshot` is for subscribers in this process; files get the rest. */
+export type TrainEvent =
+  | { readonly type: 'start'; readonly step: number; readonly totalSteps: number; readonly stepsPerEpoch: number; readonly batchSize: number; readonly examples: number; readonly parameters: number; readonly backend: string }
+  | { readonly type: 'step'; readonly step: number; readonly epoch: number; readonly loss: number; readonly top1: number; readonly lr: number; readonly imagesPerSecond: number; readonly rssMiB: number; readonly compiled: number; readonly time: number; readonly snapshot: TrainState }
+  | { readonly type: 'epoch'; readonly step: number; readonly epoch: number; readonly loss: number; readonly top1: number; readonly seconds: number; readonly rssMiB: number; readonly compiled: number; readonly snapshot: TrainState }
+  | { readonly type: 'eval'; readonly step: number; readonly epoch: number; readonly top1: number; readonly top5: number; readonly loss: number; readonly examples: number; readonly seconds: number }
+  | { readonly type: 'checkpoint'; readonly step: number; readonly path: string }
+  | { readonly type: 'end'; readonly step: number; readonly reason: 'finished' | 'stopped'; readonly snapshot: TrainState }
+  | { readonly type: 'done'; readonly step: number; readonly top1: number | null; readonly top5: number | null; readonly seconds: number; readonly reason: 'finished' | 'stopped' }
+
+export type EventOf<T extends TrainEvent['type']> = Extract<TrainEvent, { type: T }>
+
+/** An event as written to events.ndjson: without the in-memory snapshot. */
+export const serializable = (e: TrainEvent): Record<string, unknown> => {
+  const { snapshot: _omit, ...rest } = e as TrainEvent & { snapshot?: unknown }
+  return rest
+}

@@ -1,0 +1,101 @@
+import { Backend } from '../backend'
+import { Batch } from '../data/batches'
+import { Layer } from '../nn'
+import { softmaxCrossEntropy } from '../ops'
+import { Transform, applyUpdates } from '../optim'
+import { Schedule } from '../schedule'
+import { Tensor, foldIn } from '../tensor'
+import { firstNonFinite, NonFiniteError } from './nonfinite'
+import { TrainState } from './state'
+
+/** What one optimisation step needs besides the state and the batch. */
+export interface StepSetup {
+  readonly net: Layer
+  readonly optimizer: Transform
+  readonly schedule: Schedule
+  readonly classes: number
+  /** Label smoothing ε (TF-slim's label_smoothing, timm's --smoothing). */
+  readonly smoothing: number
+  /** Weight of the auxiliary head's loss when the network has one (TF-slim: 0.4); its logits follow the main ones. */
+  readonly auxWeight?: number
+  readonly backend: Backend
+}
+
+export interface StepResult {
+  readonly state: TrainState
+  readonly loss: number
+  /** Fraction of the batch whose largest main logit is the label. */
+  readonly top1: number
+  readonly lr: number
+}
+
+/** Columns [from, from + k) of an [n, width] matrix. */
+const columns = (m: Tensor, from: number, k: number): Tensor => {
+  const [n, width] = m.shape as [number, number]
+  const out = new Float32Array(n * k)
+  for (let r = 0; r < n; r++) out.set(m.data.subarray(r * width + from, r * width + from + k), r * k)
+  return Tensor.adopt([n, k], out)
+}
+
+/** Fraction of rows whose arg-max is the label (the first maximum on ties). */
+export const top1Of = (logits: Tensor, labels: readonly number[], count = labels.length): number => {
+  const k = logits.shape[1]!
+  let hits = 0
+  for (let r = 0; r < count; r++) {
+    let best = 0
+    for (let j = 1; j < k; j++) if (logits.data[r * logits.shape[1]! + j]! > logits.data[r * logits.shape[1]! + best]!) best = j
+    if (best === labels[r]) hits++
+  }
+  return hits / count
+}
+
+/**
+ * Mean softmax cross-entropy of the main logits, plus auxWeight × that of the auxiliary logits
+ * when present, and the gradient with respect to the network's whole output.
+ */
+export const classificationLoss = async (y: Tensor, labels: readonly number[], s: StepSetup): Promise<{ loss: number; dy: Tensor; main: Tensor }> => {
+  const k = s.classes
+  const width = y.shape[1]!
+  if (width !== k && width !== 2 * k) throw new RangeError(`loss: the network outputs ${width} logits per image, expected ${k} classes (or ${2 * k} with an auxiliary head)`)
+  if (width === k) {
+    const xe = await softmaxCrossEntropy(y, labels, s.smoothing, s.backend)
+    return { loss: xe.loss, dy: xe.dlogits, main: y }
+  }
+  const main = columns(y, 0, k)
+  const w = s.auxWeight ?? 0.4
+  const a = await softmaxCrossEntropy(main, labels, s.smoothing, s.backend)
+  const b = await softmaxCrossEntropy(columns(y, k, k), labels, s.smoothing, s.backend)
+  const dy = new Float32Array(y.size)
+  for (let r = 0; r < labels.length; r++) {
+    for (let j = 0; j < k; j++) {
+      dy[r * width + j] = a.dlogits.data[r * k + j]!
+      dy[r * width + k + j] = w * b.dlogits.data[r * k + j]!
+    }
+  }
+  return { loss: a.loss + w * b.loss, dy: Tensor.adopt(y.shape, dy), main }
+}
+
+/**
+ * One optimisation step: forward in training mode, loss, backward, the optimizer's update, and the
+ * new batch-norm statistics. A non-finite loss or gradient stops here with the step and the first
+ * non-finite parameter or gradient named (in network order), before any parameter is overwritten.
+ *
+ * @example
+ * const step = trainStep({ net, optimizer: rmsproptf(), schedule: constant(0.045), classes: 10, smoothing: 0, backend })
+ * const { state, loss } = await step(state0, batch)
+ */
+export const trainStep = (s: StepSetup) => async (st: TrainState, batch: Batch): Promise<StepResult> => {
+  const lr = s.schedule(st.step)
+  const a = await s.net.apply(st.params, st.state, batch.x, { training: true, key: foldIn(st.key, st.step), backend: s.backend })()
+  const { loss, dy, main } = await classificationLoss(a.y, batch.labels, s)
+  const grads = (await a.backward(dy)()).params
+  if (!Number.isFinite(loss)) {
+    const bad = firstNonFinite(st.params)
+    throw new NonFiniteError(st.step, `the loss is ${loss}; ${bad ? `parameter '${bad}' was already non-finite` : !batch.x.data.every(Number.isFinite) ? 'the input batch holds non-finite pixels' : `the network's output went non-finite (first non-finite gradient: '${firstNonFinite(grads) ?? 'none'}')`}`)
+  }
+  const badGrad = firstNonFinite(grads)
+  if (badGrad) throw new NonFiniteError(st.step, `the gradient of '${badGrad}' is not finite (loss ${loss})`)
+  const r = await s.optimizer.update(grads, st.opt, { learningRate: lr, params: st.params, backend: s.backend })
+  const params = await applyUpdates(st.params, r.updates, s.backend)
+  return { state: { params, state: a.state, opt: r.state, step: st.step + 1, key: st.key }, loss, top1: top1Of(main, batch.labels), lr }
+}
