@@ -24,7 +24,7 @@ export type TrainEvent =
   | { readonly type: 'eval'; readonly step: number; readonly epoch: number; readonly top1: number; readonly top5: number; readonly loss: number; readonly examples: number; readonly seconds: number }
   | { readonly type: 'checkpoint'; readonly step: number; readonly path: string }
   | { readonly type: 'end'; readonly step: number; readonly reason: 'finished' | 'stopped'; readonly snapshot: TrainState }
-  | { readonly type: 'done'; readonly step: number; readonly top1: number | null; readonly top5: number | null; readonly seconds: number; readonly reason: 'finished' | 'stopped' }
+  | { readonly type: 'done'; readonly step: number; readonly top1: number | null; readonly top5: number | null; readonly seconds: number; readonly reason: 'finished' | 'stopped'; readonly rssAfterFirstEpochMiB: number | null; readonly rssEndMiB: number; readonly compiledAfterFirstEpoch: number | null; readonly compiledEnd: number }
 
 export type EventOf<T extends TrainEvent['type']> = Extract<TrainEvent, { type: T }>
 

@@ -1,0 +1,111 @@
+import * as t from 'io-ts'
+import { isLeft } from 'fp-ts/Either'
+import { NETWORKS } from '../../modules'
+import { OPTIMIZERS } from '../optim'
+import { MODES } from '../backend'
+
+/**
+ * The one training configuration, shared by the CLI (flags or `--config FILE.json`), the library and
+ * checkpoints. Names follow timm's train.py where it has the same knob (`batchSize` is
+ * `-b/--batch-size`, `drop` is the drop rate 1 − keep, `bnMomentum` is PyTorch's momentum, so
+ * TF-slim's decay 0.9997 is 0.0003). Decoded with io-ts: a bad value is refused with its name.
+ */
+const range = (lo: number, hi: number, loOpen: boolean, hiOpen: boolean) =>
+  t.refinement(t.number, v => Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi),
+    `a number in ${loOpen ? '(' : '['}${lo}, ${hi === Infinity ? '∞)' : `${hi}${hiOpen ? ')' : ']'}`}`)
+const int = (lo: number, hi: number) => t.refinement(t.number, v => Number.isInteger(v) && v >= lo && v <= hi, `an integer in [${lo}, ${hi}]`)
+const oneOf = <A extends string>(values: readonly A[]) => t.keyof(Object.fromEntries(values.map(v => [v, null])) as Record<A, null>, values.join(' | '))
+const nullable = <C extends t.Mixed>(c: C) => t.union([c, t.null], `${c.name} or null`)
+
+const Positive = range(0, Infinity, true, false)
+const NonNegative = range(0, Infinity, false, false)
+
+export const TrainConfig = t.type({
+  model: oneOf(Object.keys(NETWORKS) as (keyof typeof NETWORKS)[]),
+  variant: oneOf(['ref', 'paper'] as const),
+  width: range(0, 4, true, false),
+  repeats: t.tuple([int(1, 20), int(1, 40), int(1, 20)]),
+  sameStride2: t.boolean,
+  aux: t.boolean,
+  batchSize: int(1, 4096),
+  epochs: int(1, 100000),
+  lr: Positive,
+  opt: oneOf(OPTIMIZERS),
+  optEps: nullable(NonNegative),
+  momentum: range(0, 1, false, true),
+  weightDecay: NonNegative,
+  clipGrad: nullable(Positive),
+  sched: oneOf(['step', 'cosine', 'constant'] as const),
+  decayEpochs: Positive,
+  decayRate: range(0, 1, true, false),
+  warmupEpochs: NonNegative,
+  warmupLr: NonNegative,
+  smoothing: range(0, 1, false, true),
+  drop: range(0, 1, false, true),
+  bnMomentum: range(0, 1, true, false),
+  initialCheckpoint: nullable(t.string),
+  resetClassifier: t.boolean,
+  resume: nullable(t.string),
+  output: nullable(t.string),
+  seed: int(0, 2 ** 31 - 1),
+  numClasses: nullable(int(1, 100000)),
+  inChans: t.union([t.literal(1), t.literal(3)], '1 | 3'),
+  imgSize: int(8, 1024),
+  noAug: t.boolean,
+  hflip: range(0, 1, false, false),
+  cropPad: int(0, 64),
+  data: t.string,
+  valData: nullable(t.string),
+  valSplit: range(0, 1, false, true),
+  onBadRecord: oneOf(['fail', 'skip'] as const),
+  logInterval: int(1, 1000000),
+  evalBatchSize: int(1, 4096),
+  backend: oneOf(MODES),
+})
+export type TrainConfig = t.TypeOf<typeof TrainConfig>
+
+/**
+ * The defaults: what `rxception train` with no arguments runs. A small Inception-ResNet-v1 (width
+ * 1/8, one block per stage, 'same' stride-2 layers so 28×28 digits pass) on the bundled MNIST
+ * digits with the paper's recipe (RMSProp ρ 0.9, μ 0.9, ε 1.0; lr 0.045 × 0.94 every two epochs;
+ * weight decay 4e-5), label smoothing 0.1, and batch-norm momentum 0.1 (TF-slim's 0.0003 is for
+ * ImageNet-length runs: at 0.0003 the running statistics would still be mostly their initial
+ * values after ten epochs of 281 steps).
+ */
+export const DEFAULT_CONFIG: TrainConfig = {
+  model: 'inception-resnet-v1', variant: 'ref', width: 0.125, repeats: [1, 1, 1], sameStride2: true, aux: false,
+  batchSize: 32, epochs: 10, lr: 0.045, opt: 'rmsproptf', optEps: null, momentum: 0.9, weightDecay: 4e-5, clipGrad: null,
+  sched: 'step', decayEpochs: 2, decayRate: 0.94, warmupEpochs: 0, warmupLr: 1e-5, smoothing: 0.1, drop: 0, bnMomentum: 0.1,
+  initialCheckpoint: null, resetClassifier: false, resume: null, output: null, seed: 42, numClasses: null,
+  inChans: 1, imgSize: 28, noAug: false, hflip: 0, cropPad: 2, data: 'mnist', valData: null, valSplit: 0,
+  onBadRecord: 'fail', logInterval: 50, evalBatchSize: 100, backend: 'auto',
+}
+
+/** A configuration error: one line naming the option, the value and what is allowed. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Option name as the user wrote it: `batchSize` → `--batch-size`. */
+export const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`
+
+/**
+ * Decodes a partial configuration over the defaults (`base`), refusing unknown keys.
+ *
+ * @example
+ * decodeConfig({ epochs: 2, opt: 'sgd' }, 'flags') // a full TrainConfig or a ConfigError
+ */
+export const decodeConfig = (raw: unknown, source: string, base: TrainConfig = DEFAULT_CONFIG): TrainConfig => {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${source}: expected an object of options`)
+  const unknown = Object.keys(raw).filter(k => !Object.prototype.hasOwnProperty.call(TrainConfig.props, k))
+  if (unknown.length) throw new ConfigError(`${source}: unknown option '${unknown[0]}'`)
+  const merged = { ...base, ...raw }
+  const r = TrainConfig.decode(merged)
+  if (isLeft(r)) {
+    const e = r.left[0]!
+    const key = e.context[1]?.key ?? '?'
+    const expected = e.context[1]?.type.name ?? 'a valid value'
+    throw new ConfigError(`${source}: ${flagOf(key)}: expected ${expected}, got ${JSON.stringify((merged as Record<string, unknown>)[key])}`)
+  }
+  return r.right
+}

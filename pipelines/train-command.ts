@@ -1,0 +1,51 @@
+import * as path from 'path'
+import { Subject } from 'rxjs'
+import { createBackend } from '../lib/backend'
+import { decodeConfig } from '../lib/train'
+import { loadResume, runTraining } from './train'
+import { TRAIN_USAGE, parseTrainFlags } from './train-flags'
+
+/**
+ * `rxception train [options]`: the README's main job. Progress goes to stderr (a redrawn line on a
+ * terminal); SIGINT finishes the current step, writes a checkpoint and exits 0 (a second SIGINT
+ * exits at once). The backend is created here and released in `finally`.
+ */
+export const trainCommand = async (argv: readonly string[]): Promise<void> => {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(TRAIN_USAGE)
+    return
+  }
+  let config = parseTrainFlags(argv)
+  let resumed
+  if (config.resume) {
+    const r = await loadResume(config.resume)
+    const base = decodeConfig(r.config, `${r.file} (its config)`)
+    config = parseTrainFlags(argv, { ...base, output: base.output ?? path.dirname(r.file) })
+    resumed = r.state
+    console.error(`resuming from ${r.file} at step ${r.state.step}`)
+  }
+  const stop = new Subject<void>()
+  let interrupted = false
+  const onSigint = () => {
+    if (interrupted) process.exit(130)
+    interrupted = true
+    console.error('\ninterrupted: finishing the current step and writing a checkpoint (Ctrl-C again to quit at once)')
+    stop.next()
+  }
+  process.on('SIGINT', onSigint)
+  const backend = await createBackend(config.backend)
+  const tty = process.stderr.isTTY
+  try {
+    const done = await runTraining(config, backend, {
+      log: line => console.error(tty ? `\r\x1b[K${line}` : line),
+      ...(tty ? { progress: (line: string) => process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 160) - 1)}`) } : {}),
+      stop,
+    }, resumed)
+    const out = config.output ?? '(see above)'
+    console.error(`kernels compiled: ${done.compiledAfterFirstEpoch ?? 'n/a'} after the first epoch, ${done.compiledEnd} at the end; RSS ${done.rssAfterFirstEpochMiB ?? 'n/a'} MiB after the first epoch, ${done.rssEndMiB} MiB at the end`)
+    console.log(JSON.stringify({ output: config.output ?? out, top1: done.top1, top5: done.top5, steps: done.step, seconds: Math.round(done.seconds), reason: done.reason }))
+  } finally {
+    process.off('SIGINT', onSigint)
+    await backend.destroy()
+  }
+}

@@ -1,0 +1,139 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'fs'
+import * as path from 'path'
+import { isLeft } from 'fp-ts/Either'
+import { EMPTY, Observable, concat, concatMap, connectable, defer, lastValueFrom, map, of } from 'rxjs'
+import { Backend } from '../lib/backend'
+import { stepsPerEpoch } from '../lib/data'
+import { exportStateDict, writeSafetensors } from '../lib/io'
+import { EventOf, TrainConfig, TrainEvent, TrainState, evaluate, milestoneLine, progressLine, readCheckpoint, reportHtml, serializable, train, writeCheckpoint } from '../lib/train'
+import { buildNetwork, classifierPrefix, initialState, openData, optimizerOf, preprocessing, readWeights, scheduleOf } from './train-setup'
+
+export interface TrainIo {
+  /** Milestones and warnings (stderr in the CLI). */
+  readonly log: (line: string) => void
+  /** Redraws the progress line (a terminal), or undefined: then a line every --log-interval steps goes to `log`. */
+  readonly progress?: (line: string) => void
+  /** Emits to stop after the current step (SIGINT). */
+  readonly stop?: Observable<unknown>
+}
+
+export const LAST_CHECKPOINT = 'last.ckpt.safetensors'
+
+const rssMiB = () => Math.round(process.memoryUsage.rss() / 2 ** 20)
+const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)
+
+/**
+ * A whole training run as configured: data, network, optimizer and schedule from the config; the
+ * rxjs loop; evaluation after each epoch and checkpoints after that (operators on the event
+ * stream); events.ndjson, the progress display and report.html as subscribers. Ends with
+ * model.safetensors (timm names) and a `done` event. The backend is the caller's.
+ *
+ * @example
+ * const done = await runTraining(decodeConfig({ epochs: 1 }, 'example'), backend, { log: console.error })
+ */
+export const runTraining = async (config: TrainConfig, backend: Backend, io: TrainIo, resumed?: TrainState): Promise<EventOf<'done'>> => {
+  const t0 = Date.now()
+  const out = config.output ?? path.join('output', `train-${stamp()}-${config.model}`)
+  mkdirSync(out, { recursive: true })
+  const ckptFile = path.join(out, LAST_CHECKPOINT)
+  const data = await openData(config, io.log)
+  const weights = config.initialCheckpoint && !resumed ? await readWeights(config.initialCheckpoint) : undefined
+  const classes = config.numClasses ?? (weights && !config.resetClassifier ? classesIn(weights, buildNetwork(config, 2), config) : data.train.classes)
+  const net = buildNetwork(config, classes)
+  const optimizer = optimizerOf(config)
+  const initial = resumed ?? initialState(config, net, p => optimizer.init(p), weights && { file: config.initialCheckpoint!, tensors: weights, classifier: classifierPrefix(net, config) })
+  const per = stepsPerEpoch(data.train, config.batchSize)
+  const prep = preprocessing(config)
+  writeFileSync(path.join(out, 'config.json'), JSON.stringify(config, null, 2))
+  const eventsFile = path.join(out, 'events.ndjson')
+  if (!resumed) writeFileSync(eventsFile, '')
+
+  let firstEpoch: { rss: number; compiled: number } | undefined
+  let lastEval: EventOf<'eval'> | undefined
+  let lastSaved = -1
+  const saveCheckpoint = (s: TrainState) => defer(async () => {
+    const r = await writeCheckpoint(ckptFile, s, config)()
+    if (isLeft(r)) throw r.left
+    lastSaved = s.step
+    return { type: 'checkpoint', step: s.step, path: ckptFile } as TrainEvent
+  })
+  const heldOut = data.heldOut
+  const evaluation = (e: EventOf<'epoch'>) => defer(async (): Promise<TrainEvent> => {
+    const t = performance.now()
+    const m = await evaluate({ net, params: e.snapshot.params, state: e.snapshot.state, dataset: heldOut!, views: x => [prep.eval(x, [0, 0])], batchSize: config.evalBatchSize, classes, backend })
+    lastEval = { type: 'eval', step: e.step, epoch: e.epoch, top1: m.top1, top5: m.top5, loss: m.loss, examples: m.examples, seconds: (performance.now() - t) / 1000 }
+    return lastEval
+  })
+  const finish = (e: EventOf<'end'>) => defer(async (): Promise<TrainEvent> => {
+    const w = await writeSafetensors(path.join(out, 'model.safetensors'), exportStateDict(e.snapshot.params, e.snapshot.state), { format: 'pt', model: config.model })()
+    if (isLeft(w)) throw w.left
+    return {
+      type: 'done', step: e.step, reason: e.reason, top1: lastEval?.top1 ?? null, top5: lastEval?.top5 ?? null, seconds: (Date.now() - t0) / 1000,
+      rssAfterFirstEpochMiB: firstEpoch?.rss ?? null, rssEndMiB: rssMiB(), compiledAfterFirstEpoch: firstEpoch?.compiled ?? null, compiledEnd: backend.stats.compiled,
+    }
+  })
+
+  const events = connectable(train({
+    net, optimizer, schedule: scheduleOf(config, per), classes, smoothing: config.smoothing, backend,
+    dataset: data.train, plan: { batchSize: config.batchSize, key: foldKey(initial), shuffle: true, prepare: prep.train },
+    epochs: config.epochs, initial, ...(io.stop ? { stop: io.stop } : {}),
+  }).pipe(
+    // evaluation and checkpoints: operators on the event stream, in order, while the loop goes on
+    concatMap(e =>
+      e.type === 'epoch' ? concat(of(e), heldOut ? evaluation(e) : EMPTY, saveCheckpoint(e.snapshot))
+      : e.type === 'end' ? concat(e.step === lastSaved ? EMPTY : saveCheckpoint(e.snapshot), of(e), finish(e))
+      : of(e)),
+    map(e => {
+      if (e.type === 'checkpoint' && !firstEpoch && e.step >= per) firstEpoch = { rss: rssMiB(), compiled: backend.stats.compiled }
+      return e
+    }),
+  ))
+
+  const all: TrainEvent[] = []
+  const progress = progressLine(per * config.epochs, initial.step, Date.now())
+  events.subscribe({ next: e => appendFileSync(eventsFile, `${JSON.stringify(serializable(e))}\n`), error: () => undefined })
+  events.subscribe({
+    next: e => {
+      const p = progress(e)
+      if (p && io.progress) io.progress(p)
+      else if (p && e.type === 'step' && e.step % config.logInterval === 0) io.log(p)
+      const m = milestoneLine(e)
+      if (m) io.log(m)
+    },
+    error: () => undefined,
+  })
+  events.subscribe({
+    next: e => {
+      all.push(e.type === 'step' || e.type === 'epoch' || e.type === 'end' ? (serializable(e) as unknown as TrainEvent) : e)
+      if (e.type === 'checkpoint' || e.type === 'done') writeFileSync(path.join(out, 'report.html'), reportHtml(all, config))
+    },
+    error: () => undefined,
+  })
+  const done = lastValueFrom(events)
+  events.connect()
+  try {
+    return (await done) as EventOf<'done'>
+  } catch (e) {
+    appendFileSync(eventsFile, `${JSON.stringify({ type: 'error', message: (e as Error).message })}\n`)
+    throw new Error(`${(e as Error).message}; the last good checkpoint is ${ckptFile} (if one was written)`)
+  }
+}
+
+/** The data order's key, independent of the parameter initialisation's. */
+const foldKey = (s: TrainState) => [s.key[0] ^ 0x6d2b79f5, s.key[1]] as const
+
+/** The classifier width of a weights file (its classifier weight's first, output, dimension). */
+const classesIn = (tensors: ReadonlyMap<string, unknown>, probe: ReturnType<typeof buildNetwork>, c: TrainConfig): number => {
+  const w = tensors.get(`${classifierPrefix(probe, c)}.weight`) as { shape: number[] } | undefined
+  if (!w) throw new Error(`--initial-checkpoint: no classifier '${classifierPrefix(probe, c)}.weight' in the file; pass --num-classes`)
+  return w.shape[0]!
+}
+
+/** Reads a checkpoint for --resume (a file, or a run directory holding last.ckpt.safetensors). */
+export const loadResume = async (target: string): Promise<{ state: TrainState; config: unknown; file: string }> => {
+  const file = target.endsWith('.safetensors') ? target : path.join(target, LAST_CHECKPOINT)
+  const r = await readCheckpoint(file)()
+  if (isLeft(r)) throw r.left
+  return { state: r.right.snapshot, config: r.right.config, file }
+}
+
