@@ -47,9 +47,9 @@ export const train = (o: TrainLoop): Observable<TrainEvent> =>
     const steps = pulledBatches(o.dataset, o.plan, o.initial.step, total, demand).pipe(
       takeUntil(o.stop ?? NEVER),
       mergeScan((acc, batch) => from(step(acc.state, batch)), { state: o.initial, loss: NaN, top1: NaN, lr: NaN }, 1),
-      // the next batch is requested here, once per step; it is assembled after this step's events
-      // have reached every subscriber (the scan starts it only when this emission returns)
-      tap(() => demand.next()),
+      // the next batch is requested once per step, after this step's events have reached every
+      // synchronous subscriber (a microtask later), so a stop requested on seeing them is honoured
+      tap(() => queueMicrotask(() => demand.next())),
       mergeMap((r): Observable<TrainEvent> => {
         last = r.state
         const now = performance.now()
