@@ -8,10 +8,12 @@ import { availability, createBackend, modeFromEnv } from '../lib/backend'
 import { MODEL_BOOLEANS, MODEL_FLAGS, MODEL_USAGE, buildModel, modelChoice, parseFlags } from './model-options'
 import { formatPredictions, predict } from './predict'
 import { summarize } from './summary'
+import { evaluateCommand } from './evaluate'
 import { trainCommand } from './train-command'
 
 const usage = `usage: rxception <command>
   train [options]     stream-train a network (default: a small Inception-ResNet-v1 on the bundled MNIST digits); train --help
+  evaluate --weights FILE [options]   top-1/top-5 and confusion matrix: centre, 10, 12 or 144 crops, ensembles; evaluate --help
   backends            list the gpu.js backends, their devices, and the one RXCEPTION_BACKEND (default auto) selects
   summary [options]   layer table of a network (output shapes, parameters, MACs) without computing anything
 ${MODEL_USAGE}
@@ -38,6 +40,8 @@ const main = async (argv: string[]) => {
       return backends()
     case 'train':
       return trainCommand(argv.slice(1))
+    case 'evaluate':
+      return evaluateCommand(argv.slice(1))
     case 'summary': {
       const flags = parseFlags(argv.slice(1), [...MODEL_FLAGS, 'depth'], MODEL_BOOLEANS)
       const choice = modelChoice(flags)

@@ -2,7 +2,7 @@ import * as path from 'path'
 import { Subject } from 'rxjs'
 import { createBackend } from '../lib/backend'
 import { decodeConfig } from '../lib/train'
-import { loadResume, runTraining } from './train'
+import { defaultOutput, loadResume, runTraining } from './train'
 import { TRAIN_USAGE, parseTrainFlags } from './train-flags'
 
 /**
@@ -24,6 +24,7 @@ export const trainCommand = async (argv: readonly string[]): Promise<void> => {
     resumed = r.state
     console.error(`resuming from ${r.file} at step ${r.state.step}`)
   }
+  config = { ...config, output: config.output ?? defaultOutput(config) }
   const stop = new Subject<void>()
   let interrupted = false
   const onSigint = () => {
@@ -41,9 +42,8 @@ export const trainCommand = async (argv: readonly string[]): Promise<void> => {
       ...(tty ? { progress: (line: string) => process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 160) - 1)}`) } : {}),
       stop,
     }, resumed)
-    const out = config.output ?? '(see above)'
     console.error(`kernels compiled: ${done.compiledAfterFirstEpoch ?? 'n/a'} after the first epoch, ${done.compiledEnd} at the end; RSS ${done.rssAfterFirstEpochMiB ?? 'n/a'} MiB after the first epoch, ${done.rssEndMiB} MiB at the end`)
-    console.log(JSON.stringify({ output: config.output ?? out, top1: done.top1, top5: done.top5, steps: done.step, seconds: Math.round(done.seconds), reason: done.reason }))
+    console.log(JSON.stringify({ output: config.output, top1: done.top1, top5: done.top5, steps: done.step, seconds: Math.round(done.seconds), reason: done.reason }))
   } finally {
     process.off('SIGINT', onSigint)
     await backend.destroy()

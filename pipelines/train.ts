@@ -20,6 +20,9 @@ export interface TrainIo {
 export const LAST_CHECKPOINT = 'last.ckpt.safetensors'
 
 const rssMiB = () => Math.round(process.memoryUsage.rss() / 2 ** 20)
+/** timm's convention: output/train/<date>-<time>-<model>. */
+export const defaultOutput = (c: TrainConfig): string => path.join('output', 'train', `${stamp()}-${c.model}`)
+
 const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)
 
 /**
@@ -33,7 +36,7 @@ const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '
  */
 export const runTraining = async (config: TrainConfig, backend: Backend, io: TrainIo, resumed?: TrainState): Promise<EventOf<'done'>> => {
   const t0 = Date.now()
-  const out = config.output ?? path.join('output', `train-${stamp()}-${config.model}`)
+  const out = config.output ?? defaultOutput(config)
   mkdirSync(out, { recursive: true })
   const ckptFile = path.join(out, LAST_CHECKPOINT)
   const data = await openData(config, io.log)

@@ -25,31 +25,34 @@ export const toChannels = (channels: 1 | 3): ExampleOp => e => {
   return withImage(e, Tensor.adopt([h, w, channels], out))
 }
 
-/** Bilinear resize to size × size (half-pixel centres, edges clamped); the identity at equal size. */
-export const resize = (size: number): ExampleOp => e => {
-  const [h, w, c] = e.image.shape as [number, number, number]
-  if (h === size && w === size) return e
-  const src = e.image.data
-  const out = new Float32Array(size * size * c)
-  const axis = (n: number) => Array.from({ length: size }, (_, o) => {
+/** Bilinear resize to outH × outW (half-pixel centres, edges clamped); the identity at equal size. */
+export const resizeTo = (image: Tensor, outH: number, outW: number): Tensor => {
+  const [h, w, c] = image.shape as [number, number, number]
+  if (h === outH && w === outW) return image
+  const src = image.data
+  const out = new Float32Array(outH * outW * c)
+  const axis = (n: number, size: number) => Array.from({ length: size }, (_, o) => {
     const x = Math.min(Math.max(((o + 0.5) * n) / size - 0.5, 0), n - 1)
     const lo = Math.floor(x)
     return { lo, hi: Math.min(lo + 1, n - 1), f: x - lo }
   })
-  const ys = axis(h)
-  const xs = axis(w)
-  for (let oy = 0; oy < size; oy++) {
+  const ys = axis(h, outH)
+  const xs = axis(w, outW)
+  for (let oy = 0; oy < outH; oy++) {
     const { lo: y0, hi: y1, f: fy } = ys[oy]!
-    for (let ox = 0; ox < size; ox++) {
+    for (let ox = 0; ox < outW; ox++) {
       const { lo: x0, hi: x1, f: fx } = xs[ox]!
       for (let k = 0; k < c; k++) {
         const v = (y: number, x: number) => src[(y * w + x) * c + k]!
-        out[(oy * size + ox) * c + k] = (1 - fy) * ((1 - fx) * v(y0, x0) + fx * v(y0, x1)) + fy * ((1 - fx) * v(y1, x0) + fx * v(y1, x1))
+        out[(oy * outW + ox) * c + k] = (1 - fy) * ((1 - fx) * v(y0, x0) + fx * v(y0, x1)) + fy * ((1 - fx) * v(y1, x0) + fx * v(y1, x1))
       }
     }
   }
-  return withImage(e, Tensor.adopt([size, size, c], out))
+  return Tensor.adopt([outH, outW, c], out)
 }
+
+/** Bilinear resize of the whole image to size × size (what training does; aspect is not kept). */
+export const resize = (size: number): ExampleOp => e => withImage(e, resizeTo(e.image, size, size))
 
 /** A window of the image at (top, left), size × size, reading `fill` outside it. */
 export const crop = (image: Tensor, top: number, left: number, size: number, fill = 0): Tensor => {

@@ -1,0 +1,89 @@
+import { Tensor } from '../tensor'
+import { crop, mirror, resizeTo } from './transforms'
+
+/**
+ * Evaluation views (spec §7.5). Every view is: resize the image so its shorter side is `side`
+ * (aspect kept), take a square `region` of it, resize that region to the network's size S when it
+ * is not S already, and mirror it or not.
+ *
+ *  - `centre` (1): side ⌊S / cropPct⌋, the centre S×S (timm's evaluation transform).
+ *  - `10` (10): side ⌊S / cropPct⌋, the four corners and the centre, each also mirrored
+ *    (Krizhevsky et al.; GoogLeNet's 10-crop).
+ *  - `12` (12): the 10 views plus the whole centre square resized to S and its mirror. The paper
+ *    defines no 12-crop; this is GoogLeNet's 6 views × 2 mirrors of its 144-crop at one scale and
+ *    one square, the only published procedure it can be read from.
+ *  - `144` (144): GoogLeNet's 4 scales × 3 squares (left/centre/right, or top/centre/bottom) × 6
+ *    views (4 corners, centre, whole square) × 2 mirrors. GoogLeNet used shorter sides 256, 288, 320,
+ *    352 for S = 224; for other S the same ratios: round(S · {256, 288, 320, 352} / 224), so 342,
+ *    384, 427, 470 for 299 (the paper gives none).
+ */
+export const CROP_MODES = ['centre', '10', '12', '144'] as const
+export type CropMode = (typeof CROP_MODES)[number]
+
+export interface View {
+  /** The resized image's [height, width]. */
+  readonly resized: readonly [number, number]
+  /** A square of the resized image: top, left, side. */
+  readonly region: { readonly top: number; readonly left: number; readonly size: number }
+  readonly mirror: boolean
+}
+
+/** [height, width] with the shorter side `side`, aspect kept. */
+export const shorterSide = (h: number, w: number, side: number): [number, number] =>
+  h <= w ? [side, Math.max(side, Math.round((w * side) / h))] : [Math.max(side, Math.round((h * side) / w)), side]
+
+const GOOGLENET_SCALES = [256, 288, 320, 352]
+
+export const scalesFor = (size: number): number[] => GOOGLENET_SCALES.map(s => Math.round((size * s) / 224))
+
+/** The five S×S crops of a square (or rectangle) region: top-left, top-right, bottom-left, bottom-right, centre. */
+const fiveCrops = (top: number, left: number, h: number, w: number, s: number) => [
+  { top, left, size: s },
+  { top, left: left + w - s, size: s },
+  { top: top + h - s, left, size: s },
+  { top: top + h - s, left: left + w - s, size: s },
+  { top: top + Math.floor((h - s) / 2), left: left + Math.floor((w - s) / 2), size: s },
+]
+
+const mirrored = (views: View[]): View[] => views.flatMap(v => [v, { ...v, mirror: true }])
+
+/**
+ * The views of an h × w image for a network input of `size`.
+ *
+ * @example
+ * cropViews(400, 300, 299, '144', 0.875).length === 144
+ */
+export const cropViews = (h: number, w: number, size: number, mode: CropMode, cropPct: number): View[] => {
+  if (mode === '144') {
+    return scalesFor(size).flatMap(side => {
+      const resized = shorterSide(h, w, side)
+      const [rh, rw] = resized
+      const m = Math.min(rh, rw)
+      const along = Math.max(rh, rw) - m
+      const squares = [0, Math.floor(along / 2), along].map(o => (rh <= rw ? { top: 0, left: o } : { top: o, left: 0 }))
+      return squares.flatMap(sq => mirrored([...fiveCrops(sq.top, sq.left, m, m, size), { ...sq, size: m }].map(region => ({ resized, region, mirror: false }))))
+    })
+  }
+  const side = Math.max(size, Math.floor(size / cropPct))
+  const resized = shorterSide(h, w, side)
+  const [rh, rw] = resized
+  const five = fiveCrops(0, 0, rh, rw, size)
+  if (mode === 'centre') return [{ resized, region: five[4]!, mirror: false }]
+  const ten = mirrored(five.map(region => ({ resized, region, mirror: false })))
+  if (mode === '10') return ten
+  const m = Math.min(rh, rw)
+  return [...ten, ...mirrored([{ resized, region: { top: Math.floor((rh - m) / 2), left: Math.floor((rw - m) / 2), size: m }, mirror: false }])]
+}
+
+/** Renders the views of an [h, w, c] image (resizing once per scale). */
+export const renderViews = (image: Tensor, size: number, views: readonly View[]): Tensor[] => {
+  const cache = new Map<string, Tensor>()
+  return views.map(v => {
+    const k = v.resized.join('x')
+    let r = cache.get(k)
+    if (!r) cache.set(k, (r = resizeTo(image, v.resized[0], v.resized[1])))
+    const region = crop(r, v.region.top, v.region.left, v.region.size)
+    const out = v.region.size === size ? region : resizeTo(region, size, size)
+    return v.mirror ? mirror(out) : out
+  })
+}
