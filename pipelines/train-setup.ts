@@ -1,11 +1,11 @@
 import { isLeft } from 'fp-ts/Either'
 import { Dataset, ExampleOp, Loaded, compose, mnist, normalize, openSource, randomCrop, randomFlip, resize, subset, toChannels, permutation } from '../lib/data'
 import { importStateDict, readSafetensors } from '../lib/io'
-import { Layer, flatten } from '../lib/nn'
+import { Layer, flattenSpec } from '../lib/nn'
 import { optimizerByName } from '../lib/optim'
 import { Schedule, constant, cosine, stepDecay, withWarmup } from '../lib/schedule'
 import { Tensor, foldInName, keyFromSeed } from '../lib/tensor'
-import { TrainConfig, TrainState } from '../lib/train'
+import { MODEL_PRESETS, TrainConfig, TrainState } from '../lib/train'
 import { NETWORKS } from '../modules'
 
 /** The pieces of a run that follow from its configuration alone (plus the files it names). */
@@ -45,7 +45,9 @@ export const openData = async (c: TrainConfig, log: (s: string) => void): Promis
 }
 
 export const buildNetwork = (c: TrainConfig, classes: number): Layer =>
-  NETWORKS[c.model]({ variant: c.variant, width: c.width, repeats: c.repeats, sameStride2: c.sameStride2, aux: c.aux, classes, dropoutKeep: 1 - c.drop, decay: 1 - c.bnMomentum })
+  NETWORKS[MODEL_PRESETS[c.model].network]({
+    variant: c.variant, width: c.width, ...(c.repeats ? { repeats: c.repeats } : {}), sameStride2: c.sameStride2, aux: c.aux, classes, dropoutKeep: 1 - c.drop, decay: 1 - c.bnMomentum,
+  })
 
 export const inputShape = (c: TrainConfig): number[] => [c.batchSize, c.imgSize, c.imgSize, c.inChans]
 
@@ -66,7 +68,7 @@ export const optimizerOf = (c: TrainConfig) =>
 
 /** The classifier's parameter prefix: the network's last weight ('logits', 'classif', 'last_linear'). */
 export const classifierPrefix = (net: Layer, c: TrainConfig): string => {
-  const names = flatten(net.init(keyFromSeed(0), [1, 75, 75, c.inChans]).params).map(([k]) => k)
+  const names = flattenSpec(net.spec(inputShape(c)).params).map(([k]) => k)
   return names[names.length - 1]!.replace(/\.(weight|bias)$/, '')
 }
 

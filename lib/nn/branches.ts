@@ -1,6 +1,6 @@
 import { concatChannels, splitChannels, add } from '../ops'
 import { foldIn, shapeToString, Tensor } from '../tensor'
-import { Applied, Layer, LayerShapeError, defineLayer, located, locatedTask, segmentOf } from './layer'
+import { Applied, Layer, LayerShapeError, applyChild, defineLayer, located, segmentOf } from './layer'
 import { SpecTree, prefixRows } from './spec'
 import { childTree, parentTree } from './nesting'
 import { Tree } from '../tree'
@@ -35,9 +35,7 @@ export const branches = (...layers: Layer[]): Layer =>
       return async () => {
         const applied: Applied[] = []
         for (const [i, layer] of layers.entries()) {
-          applied.push(await locatedTask(segmentOf(layer, i), layer.kind, () =>
-            layer.apply(childTree(layer, params), childTree(layer, state), x, { ...ctx, key: foldIn(ctx.key, i) }),
-          )())
+          applied.push(await applyChild(layer, i, childTree(layer, params), childTree(layer, state), x, { ...ctx, key: foldIn(ctx.key, i) })())
         }
         const widths = applied.map(a => a.y.shape[a.y.rank - 1]!)
         return {

@@ -55,7 +55,14 @@ export interface Ctx {
   readonly training: boolean
   readonly key: Key
   readonly backend: Backend
+  /** Diagnostics: when set, every child layer's output and input gradient is shown to it (slow: used to locate a NaN). */
+  readonly inspect?: Inspector
+  /** The named layers enclosing this one (set by the combinators while inspecting). */
+  readonly path?: readonly string[]
 }
+
+/** Sees each layer's output, then in the backward pass its input gradient; children before parents. */
+export type Inspector = (path: readonly string[], kind: string, what: 'output' | 'input gradient', t: Tensor) => void
 
 /** A shape error raised at init (or apply) time, carrying the path of the layer that raised it. */
 export class LayerShapeError extends RangeError {
@@ -90,6 +97,29 @@ export const locatedTask = <A>(segment: string, kind: string, f: () => Task<A>):
     return await task()
   } catch (e) {
     throw relocate(segment, kind, e)
+  }
+}
+
+/**
+ * How a combinator runs its i-th child: errors are located under the child's segment, and an
+ * inspecting context (ctx.inspect) is shown the child's output and input gradient.
+ */
+export const applyChild = (layer: Layer, i: number, params: Tree, state: Tree, x: Tensor, ctx: Ctx): Task<Applied> => {
+  const segment = segmentOf(layer, i)
+  const inspect = ctx.inspect
+  if (!inspect) return locatedTask(segment, layer.kind, () => layer.apply(params, state, x, ctx))
+  const path = layer.name ? [...(ctx.path ?? []), layer.name] : ctx.path ?? []
+  return async () => {
+    const r = await locatedTask(segment, layer.kind, () => layer.apply(params, state, x, { ...ctx, path }))()
+    inspect(path, layer.kind, 'output', r.y)
+    return {
+      ...r,
+      backward: dy => async () => {
+        const g = await r.backward(dy)()
+        inspect(path, layer.kind, 'input gradient', g.dx)
+        return g
+      },
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { Shape, foldIn } from '../tensor'
-import { Applied, Layer, defineLayer, located, locatedTask, segmentOf } from './layer'
+import { Applied, Layer, applyChild, defineLayer, located, segmentOf } from './layer'
 import { childTree, parentTree } from './nesting'
 import { Spec, SpecTree, prefixRows } from './spec'
 import { Tree } from '../tree'
@@ -31,9 +31,7 @@ export const serial = (...layers: Layer[]): Layer =>
         const applied: Applied[] = []
         let y = x
         for (const [i, layer] of layers.entries()) {
-          const r = await locatedTask(segmentOf(layer, i), layer.kind, () =>
-            layer.apply(childTree(layer, params), childTree(layer, state), y, { ...ctx, key: foldIn(ctx.key, i) }),
-          )()
+          const r = await applyChild(layer, i, childTree(layer, params), childTree(layer, state), y, { ...ctx, key: foldIn(ctx.key, i) })()
           applied.push(r)
           y = r.y
         }

@@ -20,11 +20,26 @@ const nullable = <C extends t.Mixed>(c: C) => t.union([c, t.null], `${c.name} or
 const Positive = range(0, Infinity, true, false)
 const NonNegative = range(0, Infinity, false, false)
 
+/**
+ * What `--model` names: the three networks as published (full width, their own block counts, valid
+ * stride-2 layers, 299×299 RGB) and `inception-resnet-v1-tiny`, the default: IR-v1 at width 1/8
+ * with one block per stage and 'same' stride-2 layers, for 28×28 grey digits. Choosing a model sets
+ * these fields unless they are given too (`--model inception-v4 --width 0.25`).
+ */
+export const MODEL_PRESETS = {
+  'inception-v4': { network: 'inception-v4', width: 1, repeats: null, sameStride2: false, imgSize: 299, inChans: 3 },
+  'inception-resnet-v1': { network: 'inception-resnet-v1', width: 1, repeats: null, sameStride2: false, imgSize: 299, inChans: 3 },
+  'inception-resnet-v2': { network: 'inception-resnet-v2', width: 1, repeats: null, sameStride2: false, imgSize: 299, inChans: 3 },
+  'inception-resnet-v1-tiny': { network: 'inception-resnet-v1', width: 0.125, repeats: [1, 1, 1], sameStride2: true, imgSize: 28, inChans: 1 },
+} as const satisfies Record<string, { network: keyof typeof NETWORKS; width: number; repeats: readonly [number, number, number] | null; sameStride2: boolean; imgSize: number; inChans: 1 | 3 }>
+export type ModelName = keyof typeof MODEL_PRESETS
+
 export const TrainConfig = t.type({
-  model: oneOf(Object.keys(NETWORKS) as (keyof typeof NETWORKS)[]),
+  model: oneOf(Object.keys(MODEL_PRESETS) as ModelName[]),
   variant: oneOf(['ref', 'paper'] as const),
   width: range(0, 4, true, false),
-  repeats: t.tuple([int(1, 20), int(1, 40), int(1, 20)]),
+  /** Block repeat counts [A, B, C]; null: the network's own. */
+  repeats: nullable(t.tuple([int(1, 20), int(1, 40), int(1, 20)])),
   sameStride2: t.boolean,
   aux: t.boolean,
   batchSize: int(1, 4096),
@@ -65,7 +80,7 @@ export const TrainConfig = t.type({
 export type TrainConfig = t.TypeOf<typeof TrainConfig>
 
 /**
- * The defaults: what `rxception train` with no arguments runs. A small Inception-ResNet-v1 (width
+ * The defaults: what `rxception train` with no arguments runs. `inception-resnet-v1-tiny` (width
  * 1/8, one block per stage, 'same' stride-2 layers so 28×28 digits pass) on the bundled MNIST
  * digits with the paper's recipe (RMSProp ρ 0.9, μ 0.9, ε 1.0; lr 0.045 × 0.94 every two epochs;
  * weight decay 4e-5), label smoothing 0.1, and batch-norm momentum 0.1 (TF-slim's 0.0003 is for
@@ -73,7 +88,7 @@ export type TrainConfig = t.TypeOf<typeof TrainConfig>
  * values after ten epochs of 281 steps).
  */
 export const DEFAULT_CONFIG: TrainConfig = {
-  model: 'inception-resnet-v1', variant: 'ref', width: 0.125, repeats: [1, 1, 1], sameStride2: true, aux: false,
+  model: 'inception-resnet-v1-tiny', variant: 'ref', width: 0.125, repeats: [1, 1, 1], sameStride2: true, aux: false,
   batchSize: 32, epochs: 10, lr: 0.045, opt: 'rmsproptf', optEps: null, momentum: 0.9, weightDecay: 4e-5, clipGrad: null,
   sched: 'step', decayEpochs: 2, decayRate: 0.94, warmupEpochs: 0, warmupLr: 1e-5, smoothing: 0.1, drop: 0, bnMomentum: 0.1,
   initialCheckpoint: null, resetClassifier: false, resume: null, output: null, seed: 42, numClasses: null,
@@ -99,7 +114,12 @@ export const decodeConfig = (raw: unknown, source: string, base: TrainConfig = D
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${source}: expected an object of options`)
   const unknown = Object.keys(raw).filter(k => !Object.prototype.hasOwnProperty.call(TrainConfig.props, k))
   if (unknown.length) throw new ConfigError(`${source}: unknown option '${unknown[0]}'`)
-  const merged = { ...base, ...raw }
+  // a model chosen here brings its own shape fields, unless they are given beside it
+  const model = (raw as { model?: unknown }).model
+  const preset = typeof model === 'string' && model !== base.model && Object.prototype.hasOwnProperty.call(MODEL_PRESETS, model)
+    ? (({ network: _n, ...fields }) => fields)(MODEL_PRESETS[model as ModelName])
+    : {}
+  const merged = { ...base, ...preset, ...raw }
   const r = TrainConfig.decode(merged)
   if (isLeft(r)) {
     const e = r.left[0]!

@@ -1,6 +1,6 @@
 import { Backend } from '../backend'
 import { Batch } from '../data/batches'
-import { Layer } from '../nn'
+import { Inspector, Layer } from '../nn'
 import { softmaxCrossEntropy } from '../ops'
 import { Transform, applyUpdates } from '../optim'
 import { Schedule } from '../schedule'
@@ -76,9 +76,31 @@ export const classificationLoss = async (y: Tensor, labels: readonly number[], s
 }
 
 /**
+ * Where a non-finite value first appeared: a parameter already non-finite, non-finite input pixels,
+ * or (a second, inspecting pass over the same batch) the first layer whose output, then whose input
+ * gradient, held a NaN or an infinity.
+ */
+const diagnose = async (s: StepSetup, st: TrainState, batch: Batch): Promise<string> => {
+  const bad = firstNonFinite(st.params)
+  if (bad) return `parameter '${bad}' was already non-finite`
+  if (!batch.x.data.every(Number.isFinite)) return 'the input batch holds non-finite pixels'
+  let found: string | undefined
+  const inspect: Inspector = (path, kind, what, t) => {
+    if (!found && !t.data.every(Number.isFinite)) found = `the first non-finite value is the ${what} of layer '${path.join('.') || '(root)'}' (${kind})`
+  }
+  const a = await s.net.apply(st.params, st.state, batch.x, { training: true, key: foldIn(st.key, st.step), backend: s.backend, inspect })()
+  if (!found) {
+    const { dy } = await classificationLoss(a.y, batch.labels, s)
+    if (!dy.data.every(Number.isFinite)) return 'the logits overflow the softmax'
+    await a.backward(dy)()
+  }
+  return found ?? 'no layer output or gradient was non-finite on a second pass'
+}
+
+/**
  * One optimisation step: forward in training mode, loss, backward, the optimizer's update, and the
- * new batch-norm statistics. A non-finite loss or gradient stops here with the step and the first
- * non-finite parameter or gradient named (in network order), before any parameter is overwritten.
+ * new batch-norm statistics. A non-finite loss or gradient stops here, before any parameter is
+ * overwritten, with the step and where the first non-finite value appeared (see diagnose).
  *
  * @example
  * const step = trainStep({ net, optimizer: rmsproptf(), schedule: constant(0.045), classes: 10, smoothing: 0, backend })
@@ -89,12 +111,8 @@ export const trainStep = (s: StepSetup) => async (st: TrainState, batch: Batch):
   const a = await s.net.apply(st.params, st.state, batch.x, { training: true, key: foldIn(st.key, st.step), backend: s.backend })()
   const { loss, dy, main } = await classificationLoss(a.y, batch.labels, s)
   const grads = (await a.backward(dy)()).params
-  if (!Number.isFinite(loss)) {
-    const bad = firstNonFinite(st.params)
-    throw new NonFiniteError(st.step, `the loss is ${loss}; ${bad ? `parameter '${bad}' was already non-finite` : !batch.x.data.every(Number.isFinite) ? 'the input batch holds non-finite pixels' : `the network's output went non-finite (first non-finite gradient: '${firstNonFinite(grads) ?? 'none'}')`}`)
-  }
   const badGrad = firstNonFinite(grads)
-  if (badGrad) throw new NonFiniteError(st.step, `the gradient of '${badGrad}' is not finite (loss ${loss})`)
+  if (!Number.isFinite(loss) || badGrad) throw new NonFiniteError(st.step, `${Number.isFinite(loss) ? `the gradient of '${badGrad}' is not finite` : `the loss is ${loss}`}; ${await diagnose(s, st, batch)}`)
   const r = await s.optimizer.update(grads, st.opt, { learningRate: lr, params: st.params, backend: s.backend })
   const params = await applyUpdates(st.params, r.updates, s.backend)
   return { state: { params, state: a.state, opt: r.state, step: st.step + 1, key: st.key }, loss, top1: top1Of(main, batch.labels), lr }

@@ -83,7 +83,7 @@ test('a truncated or foreign checkpoint is refused with the file named', async t
   t.true(!isRight(foreign) && /not an rxception checkpoint/.test(foreign.left.message))
 })
 
-test('a non-finite parameter stops the step with the step number and the parameter named', async t => {
+test('a non-finite loss stops the step naming the step and where: a parameter, the input, or the first layer output', async t => {
   const o = await setup()
   const step = trainStep(o)
   const bad = flatten(o.initial.params).map(([k, v]) => [k, k === 'conv.weight' ? Tensor.fromArray(v.shape, v.data.map((x, i) => (i === 3 ? NaN : x))) : v] as const)
@@ -94,4 +94,8 @@ test('a non-finite parameter stops the step with the step number and the paramet
   const nanInput = { ...batch, x: Tensor.fill([4, 6, 6, 1], NaN) }
   const e2 = await t.throwsAsync(step(o.initial, nanInput), { instanceOf: NonFiniteError })
   t.regex(e2!.message, /non-finite pixels/)
+  // finite but huge weights: the convolution's output overflows float32, batch norm turns it to NaN
+  const huge = unflatten(flatten(o.initial.params).map(([k, v]) => [k, k === 'conv.weight' ? Tensor.fill(v.shape, 3e38) : v] as const))
+  const e3 = await t.throwsAsync(step({ ...o.initial, params: huge }, { ...batch, x: Tensor.fill([4, 6, 6, 1], 1) }), { instanceOf: NonFiniteError })
+  t.regex(e3!.message, /the first non-finite value is the output of layer 'conv'/)
 })
