@@ -48,8 +48,10 @@ export const train = (o: TrainLoop): Observable<TrainEvent> =>
       takeUntil(o.stop ?? NEVER),
       mergeScan((acc, batch) => from(step(acc.state, batch)), { state: o.initial, loss: NaN, top1: NaN, lr: NaN }, 1),
       // the next batch is requested once per step, after this step's events have reached every
-      // synchronous subscriber (a microtask later), so a stop requested on seeing them is honoured
-      tap(() => queueMicrotask(() => demand.next())),
+      // subscriber, on the next turn of the event loop: a stop requested on seeing them is honoured,
+      // and I/O (checkpoint writes) and signals get their turn even when every kernel call resolves
+      // without leaving the microtask queue (small kernels run on the main thread)
+      tap(() => setImmediate(() => demand.next())),
       mergeMap((r): Observable<TrainEvent> => {
         last = r.state
         const now = performance.now()
