@@ -67,7 +67,7 @@ export const runEvaluation = async (config: TrainConfig, f: EvaluateFlags, backe
   const classes = config.numClasses ?? (w ? w.shape[0]! : dataset.classes)
   const net = buildNetwork(config, classes)
   const toC = toChannels(config.inChans)
-  const norm = normalize(0.5, 0.5)
+  const norm = normalize(config.mean, config.std)
   const views = (e: { image: import('../lib/tensor').Tensor; label: number }) => {
     const img = toC(e, [0, 0]).image
     const geometry = cropViews(img.shape[0]!, img.shape[1]!, config.imgSize, f.crops, f.cropPct)

@@ -55,7 +55,7 @@ export const inputShape = (c: TrainConfig): number[] => [c.batchSize, c.imgSize,
 export const preprocessing = (c: TrainConfig): { train: ExampleOp; eval: ExampleOp } => {
   const base = [toChannels(c.inChans), resize(c.imgSize)]
   const aug = c.noAug ? [] : [randomCrop(c.cropPad), randomFlip(c.hflip)]
-  return { train: compose(...base, ...aug, normalize(0.5, 0.5)), eval: compose(...base, normalize(0.5, 0.5)) }
+  return { train: compose(...base, ...aug, normalize(c.mean, c.std)), eval: compose(...base, normalize(c.mean, c.std)) }
 }
 
 export const scheduleOf = (c: TrainConfig, stepsPerEpoch: number): Schedule => {
@@ -64,7 +64,7 @@ export const scheduleOf = (c: TrainConfig, stepsPerEpoch: number): Schedule => {
 }
 
 export const optimizerOf = (c: TrainConfig) =>
-  optimizerByName(c.opt, { momentum: c.momentum, weightDecay: c.weightDecay, ...(c.optEps !== null ? { epsilon: c.optEps } : {}), ...(c.clipGrad !== null ? { clipGrad: c.clipGrad } : {}) })
+  optimizerByName(c.opt, { momentum: c.momentum, weightDecay: c.weightDecay, weightDecayAll: c.weightDecayAll, ...(c.optEps !== null ? { epsilon: c.optEps } : {}), ...(c.clipGrad !== null ? { clipGrad: c.clipGrad } : {}) })
 
 /** The classifier's parameter prefix: the network's last weight ('logits', 'classif', 'last_linear'). */
 export const classifierPrefix = (net: Layer, c: TrainConfig): string => {

@@ -92,17 +92,3 @@ export const pulledBatches = (d: Dataset, plan: EpochPlan, first: number, last: 
       concatMap(() => of(trainingBatch(d, plan, step++, order))),
     )
   })
-
-/**
- * Evaluation batches over the whole dataset in order. The last partial batch is padded by repeating
- * its final example (`valid` says how many are real), so evaluation also compiles one shape.
- */
-export function* evaluationBatches(d: Dataset, batchSize: number, prepare: (e: Example) => Example): Generator<Batch> {
-  for (let start = 0; start < d.size; start += batchSize) {
-    const indices = Array.from({ length: Math.min(batchSize, d.size - start) }, (_, i) => start + i)
-    const valid = indices.length
-    while (indices.length < batchSize) indices.push(indices[indices.length - 1]!)
-    yield stack(indices.map(i => prepare(d.get(i))), indices, valid)
-  }
-}
-

@@ -49,6 +49,8 @@ export const TrainConfig = t.type({
   optEps: nullable(NonNegative),
   momentum: range(0, 1, false, true),
   weightDecay: NonNegative,
+  /** Decay biases and batch-norm parameters too (TF-slim's IR-v2 scope); default weights only. */
+  weightDecayAll: t.boolean,
   clipGrad: nullable(Positive),
   sched: oneOf(['step', 'cosine', 'constant'] as const),
   decayEpochs: Positive,
@@ -69,6 +71,9 @@ export const TrainConfig = t.type({
   noAug: t.boolean,
   hflip: range(0, 1, false, false),
   cropPad: int(0, 64),
+  /** Pixels in [0, 1] become (x − mean) / std; timm's 0.5 and 0.5 for these networks give [−1, 1]. */
+  mean: range(-10, 10, false, false),
+  std: range(0, 10, true, false),
   data: t.string,
   valData: nullable(t.string),
   valSplit: range(0, 1, false, true),
@@ -89,10 +94,10 @@ export type TrainConfig = t.TypeOf<typeof TrainConfig>
  */
 export const DEFAULT_CONFIG: TrainConfig = {
   model: 'inception-resnet-v1-tiny', variant: 'ref', width: 0.125, repeats: [1, 1, 1], sameStride2: true, aux: false,
-  batchSize: 32, epochs: 10, lr: 0.045, opt: 'rmsproptf', optEps: null, momentum: 0.9, weightDecay: 4e-5, clipGrad: null,
+  batchSize: 32, epochs: 10, lr: 0.045, opt: 'rmsproptf', optEps: null, momentum: 0.9, weightDecay: 4e-5, weightDecayAll: false, clipGrad: null,
   sched: 'step', decayEpochs: 2, decayRate: 0.94, warmupEpochs: 0, warmupLr: 1e-5, smoothing: 0.1, drop: 0, bnMomentum: 0.1,
   initialCheckpoint: null, resetClassifier: false, resume: null, output: null, seed: 42, numClasses: null,
-  inChans: 1, imgSize: 28, noAug: false, hflip: 0, cropPad: 2, data: 'mnist', valData: null, valSplit: 0,
+  inChans: 1, imgSize: 28, noAug: false, hflip: 0, cropPad: 2, mean: 0.5, std: 0.5, data: 'mnist', valData: null, valSplit: 0,
   onBadRecord: 'fail', logInterval: 50, evalBatchSize: 100, backend: 'auto',
 }
 

@@ -7,9 +7,16 @@ import * as path from 'path'
 /** The CLI as a user runs it: SIGINT mid-run writes a checkpoint and exits 0; --resume continues it. */
 const cli = path.join(__dirname, '..', '..', 'bin', 'rxception.js')
 
+const children = new Set<ReturnType<typeof spawn>>()
+// a test that fails or times out must not leave a training process behind
+process.on('exit', () => children.forEach(c => c.kill('SIGKILL')))
+
 const run = (args: string[], onStderr?: (all: string, child: ReturnType<typeof spawn>) => void) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>(resolve => {
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    children.add(child)
+    // a hung run is killed (and the test then fails on its exit code) rather than outliving ava
+    const guard = setTimeout(() => child.kill('SIGKILL'), 120_000)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', d => (stdout += d))
@@ -17,7 +24,11 @@ const run = (args: string[], onStderr?: (all: string, child: ReturnType<typeof s
       stderr += d
       onStderr?.(stderr, child)
     })
-    child.on('close', code => resolve({ code, stdout, stderr }))
+    child.on('close', code => {
+      clearTimeout(guard)
+      children.delete(child)
+      resolve({ code, stdout, stderr })
+    })
   })
 
 const events = (dir: string) => readFileSync(path.join(dir, 'events.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l) as { type: string; step: number; reason?: string })
