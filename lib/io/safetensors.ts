@@ -1,3 +1,4 @@
+import { randomBytes } from 'crypto'
 import { isLeft } from 'fp-ts/Either'
 import * as TE from 'fp-ts/TaskEither'
 import { promises as fs } from 'fs'
@@ -151,8 +152,9 @@ export const readSafetensors = (file: string): TE.TaskEither<SafetensorsError, S
   }, e => (e instanceof SafetensorsError ? e : new SafetensorsError(file, (e as Error).message)))
 
 /**
- * Writes float32 tensors in the given order, to a temporary file renamed into place, so a failed
- * write never leaves a half-written file under the real name.
+ * Writes float32 tensors in the given order, to a temporary file of its own (two writers never share
+ * one), flushed to disk and renamed into place: a crash or a failed write leaves the previous file
+ * under the real name intact and no temporary file behind.
  */
 export const writeSafetensors = (file: string, tensors: Iterable<readonly [string, Tensor]>, metadata: Record<string, string> = {}): TE.TaskEither<SafetensorsError, void> =>
   TE.tryCatch(async () => {
@@ -167,15 +169,19 @@ export const writeSafetensors = (file: string, tensors: Iterable<readonly [strin
       offset += bytes.length
     }
     let json = JSON.stringify(header)
-    json += ' '.repeat((8 - ((json.length + 8) % 8)) % 8) // align the data section to 8 bytes
+    json += ' '.repeat((8 - ((Buffer.byteLength(json) + 8) % 8)) % 8) // align the data section to 8 bytes
     const length = Buffer.alloc(8)
     length.writeBigUInt64LE(BigInt(Buffer.byteLength(json)))
-    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`)
-    const handle = await fs.open(tmp, 'w')
+    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+    const handle = await fs.open(tmp, 'wx')
     try {
       for (const b of [length, Buffer.from(json), ...chunks]) await handle.write(b)
-    } finally {
+      await handle.sync()
       await handle.close()
+      await fs.rename(tmp, file)
+    } catch (e) {
+      await handle.close().catch(() => undefined)
+      await fs.rm(tmp, { force: true })
+      throw e
     }
-    await fs.rename(tmp, file)
   }, e => (e instanceof SafetensorsError ? e : new SafetensorsError(file, (e as Error).message)))

@@ -102,3 +102,18 @@ test('a timm-named state dict round-trips exactly through PyTorch layout, strict
   t.regex(strict.left.message, /unexpected \(1\): extra\.weight/)
   t.regex(strict.left.message, /wrong shape \(1\): classif\.bias: file \[8\], model \[7\]/)
 })
+
+test('concurrent writers to one path each use their own temporary file; the result is one whole file; none is left behind', async t => {
+  const file = await tmp('c.safetensors')
+  const a = Tensor.fill([1000], 1)
+  const b = Tensor.fill([1000], 2)
+  const results = await Promise.all([writeSafetensors(file, [['x', a]], { who: 'ä' })(), writeSafetensors(file, [['x', b]], { who: 'b' })()])
+  t.true(results.every(isRight))
+  const r = await readSafetensors(file)()
+  if (!isRight(r)) return t.fail(r.left.message)
+  const x = r.right.tensors.get('x')!
+  t.true(x.data.every(v => v === x.data[0]) && (x.data[0] === 1 || x.data[0] === 2))
+  t.deepEqual(await fs.readdir(path.dirname(file)), ['c.safetensors'])
+  const failed = await writeSafetensors(path.join(path.dirname(file), 'missing-dir', 'd.safetensors'), [['x', a]])()
+  t.true(isLeft(failed))
+})

@@ -99,3 +99,20 @@ test('a non-finite loss stops the step naming the step and where: a parameter, t
   const e3 = await t.throwsAsync(step({ ...o.initial, params: huge }, { ...batch, x: Tensor.fill([4, 6, 6, 1], 1) }), { instanceOf: NonFiniteError })
   t.regex(e3!.message, /the first non-finite value is the output of layer 'conv'/)
 })
+
+test('unsubscribing stops the loop: no step starts and no batch is read afterwards', async t => {
+  const o = await setup(400, 4)
+  let steps = 0
+  await new Promise<void>(resolve => {
+    const sub = train(o).subscribe(e => {
+      if (e.type === 'step' && ++steps === 2) {
+        sub.unsubscribe()
+        resolve()
+      }
+    })
+  })
+  const reads = o.dataset.reads
+  await new Promise(r => setTimeout(r, 300))
+  t.is(o.dataset.reads, reads)
+  t.true(reads <= 3 * 4, `read ${reads}`)
+})

@@ -1,0 +1,57 @@
+import test from 'ava'
+import { isRight } from 'fp-ts/Either'
+import { mkdtempSync } from 'fs'
+import { tmpdir } from 'os'
+import * as path from 'path'
+import { exportStateDict, readSafetensors, writeSafetensors } from '../../lib/io'
+import { flatten } from '../../lib/nn'
+import { keyFromSeed } from '../../lib/tensor'
+import { decodeConfig } from '../../lib/train'
+import { runEvaluation } from '../../pipelines/evaluate'
+import { buildNetwork, classifierPrefix, initialState, inputShape } from '../../pipelines/train-setup'
+import { backendFor } from '../helpers/backends'
+
+const config = decodeConfig({ width: 0.0625 }, 'test')
+
+const weightsFile = async (classes: number, seed: number) => {
+  const net = buildNetwork(config, classes)
+  const { params, state } = net.init(keyFromSeed(seed), inputShape(config))
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'rxc-setup-')), 'w.safetensors')
+  const w = await writeSafetensors(file, exportStateDict(params, state))()
+  if (!isRight(w)) throw w.left
+  const r = await readSafetensors(file)()
+  if (!isRight(r)) throw r.left
+  return { file, tensors: r.right.tensors, params }
+}
+
+test('--initial-checkpoint loads every tensor; --reset-classifier keeps the trunk and makes a new classifier for the data', async t => {
+  const w = await weightsFile(1000, 1)
+  const net10 = buildNetwork(config, 10)
+  const prefix = classifierPrefix(net10, config)
+  t.is(prefix, 'logits')
+  t.throws(() => initialState(config, net10, () => ({}), { ...w, classifier: prefix }), { message: /state dict does not match[\s\S]*logits\.weight/ })
+  const s = initialState({ ...config, resetClassifier: true }, net10, () => ({}), { ...w, classifier: prefix })
+  const loaded = new Map(flatten(s.params))
+  const original = new Map(flatten(w.params))
+  t.deepEqual(loaded.get('logits.weight')!.shape.slice(-1), [10])
+  t.deepEqual(Array.from(loaded.get('conv2d_1a.conv.weight')!.data), Array.from(original.get('conv2d_1a.conv.weight')!.data))
+  const same = initialState(config, buildNetwork(config, 1000), () => ({}), { ...w, classifier: prefix })
+  t.deepEqual(Array.from(flatten(same.params).find(([k]) => k === 'logits.weight')![1].data), Array.from(original.get('logits.weight')!.data))
+})
+
+test('evaluate: an ensemble of one file twice equals the file alone; two different files average their probabilities', async t => {
+  const be = await backendFor('webasm')
+  const a = await weightsFile(10, 2)
+  const b = await weightsFile(10, 3)
+  const c = { ...config, data: 'mnist:heldout' }
+  const flags = (weights: string[]) => ({ weights, crops: 'centre' as const, cropPct: 1 })
+  const one = await runEvaluation(c, flags([a.file]), be, () => undefined)
+  const twice = await runEvaluation(c, flags([a.file, a.file]), be, () => undefined)
+  t.is(one.examples, 1000)
+  t.is(twice.top1, one.top1)
+  t.true(Math.abs(twice.loss - one.loss) < 1e-9)
+  t.is(one.confusion.flat().reduce((x, y) => x + y, 0), 1000)
+  const other = await runEvaluation(c, flags([b.file]), be, () => undefined)
+  const both = await runEvaluation(c, flags([a.file, b.file]), be, () => undefined)
+  t.true(both.loss <= Math.max(one.loss, other.loss) + 1e-9, 'the mixture\'s cross-entropy is at most the worse member\'s (convexity)')
+})
