@@ -37,7 +37,7 @@ export const reportHtml = (events: readonly TrainEvent[], config: unknown): stri
   return `<!doctype html><html><head><meta charset="utf-8"><title>rxception training report</title>
 <style>body{font-family:sans-serif;max-width:1200px;margin:1em auto}figure{display:inline-block;margin:0 1em 1em 0}td,th{padding:2px 8px;text-align:right}pre{background:#f4f4f4;padding:8px}</style></head><body>
 <h1>rxception training report</h1>
-<p>${done ? `Finished (${done.reason}) at step ${done.step}: held-out top-1 <b>${pct(done.top1)}</b>, top-5 ${pct(done.top5)}, ${done.seconds.toFixed(0)} s.` : `In progress: step ${steps[steps.length - 1]?.step ?? 0}${last ? `, last held-out top-1 ${pct(last.top1)}` : ''}.`}
+<p>${done ? `${done.reason === 'finished' ? 'Finished' : 'Stopped (interrupted)'} at step ${done.step}: held-out top-1 <b>${pct(done.top1)}</b>, top-5 ${pct(done.top5)}, ${done.seconds.toFixed(0)} s.` : `In progress: step ${steps[steps.length - 1]?.step ?? 0}${last ? `, last held-out top-1 ${pct(last.top1)}` : ''}.`}
  Mean throughput ${Number.isFinite(ips) ? ips.toFixed(1) : 'n/a'} images/s.</p>
 ${lineChart('loss', [{ name: 'train loss (per step)', color: '#1f77b4', points: thin(steps).map(e => [e.step, e.loss]) }, { name: 'held-out loss', color: '#d62728', points: evals.map(e => [e.step, e.loss]) }])}
 ${lineChart('top-1 accuracy', [{ name: 'train (per epoch)', color: '#1f77b4', points: epochs.map(e => [e.step, e.top1]) }, { name: 'held-out', color: '#d62728', points: evals.map(e => [e.step, e.top1]) }])}
