@@ -7,17 +7,19 @@ import { Tensor } from '../tensor'
 import { BYTES, DType, Metadata, TensorInfo, describeErrors } from './safetensors-header'
 
 /**
- * Safetensors reader and writer. The reader checks the whole header before reading any tensor:
- * the header length against the file, every entry's dtype and shape against its byte range, every
- * range against the data section, and that no two ranges overlap. So a truncated or malicious file
- * is refused with an error naming the file and the key, and nothing is allocated beyond what the
- * header honestly describes. F16 and BF16 are widened to float32; integer tensors (PyTorch's
- * `num_batches_tracked`) are listed in `skipped` and not loaded.
+ * Safetensors reader and writer. The reader is as strict as the reference implementation and checks
+ * the whole header before reading any tensor: a regular file, the header length against the file,
+ * no key twice, every entry's dtype and shape against its byte range, and the ranges tiling the data
+ * section exactly (no overlap, no gap, no trailing bytes). So a truncated or malicious file is
+ * refused with an error naming the file and the key or byte range, and nothing is allocated beyond
+ * what the header honestly describes. F16 and BF16 are widened to float32; integer tensors
+ * (PyTorch's `num_batches_tracked`) and zero-size tensors are listed in `skipped` and not loaded;
+ * a loaded tensor holding NaN or an infinity is refused with its key.
  */
 export interface SafetensorsFile {
   readonly tensors: ReadonlyMap<string, Tensor>
   readonly metadata: Readonly<Record<string, string>>
-  /** Keys not loaded (integer dtypes), with their dtype. */
+  /** Keys not loaded (integer dtypes, zero-size tensors), with their dtype. */
   readonly skipped: ReadonlyMap<string, DType>
 }
 
@@ -61,15 +63,47 @@ export const validateHeader = (file: string, header: unknown, dataBytes: number)
     if (end > dataBytes) throw new SafetensorsError(file, `tensor '${name}': data_offsets [${begin}, ${end}] run past the data section (${dataBytes} bytes): truncated file?`)
     entries.push({ name, info })
   }
-  const sorted = [...entries].sort((a, b) => a.info.data_offsets[0] - b.info.data_offsets[0])
-  for (let i = 1; i < sorted.length; i++) {
-    const prev = sorted[i - 1]!
-    const cur = sorted[i]!
-    if (cur.info.data_offsets[0] < prev.info.data_offsets[1]) {
-      throw new SafetensorsError(file, `tensors '${prev.name}' and '${cur.name}' overlap (bytes [${prev.info.data_offsets}] and [${cur.info.data_offsets}])`)
-    }
+  // the ranges must tile [0, dataBytes): sorted by start (then end, so empty tensors come first)
+  const sorted = [...entries].sort((a, b) => a.info.data_offsets[0] - b.info.data_offsets[0] || a.info.data_offsets[1] - b.info.data_offsets[1])
+  let covered = 0
+  let last = '(start of the data section)'
+  for (const { name, info } of sorted) {
+    const [begin, end] = info.data_offsets
+    if (begin < covered) throw new SafetensorsError(file, `tensors '${last}' and '${name}' overlap (tensor '${name}' starts at byte ${begin}, before ${covered})`)
+    if (begin > covered) throw new SafetensorsError(file, `bytes [${covered}, ${begin}) between '${last}' and '${name}' belong to no tensor`)
+    covered = end
+    last = name
   }
+  if (covered !== dataBytes) throw new SafetensorsError(file, `bytes [${covered}, ${dataBytes}) after '${last}' belong to no tensor (trailing data)`)
   return { entries, metadata }
+}
+
+/**
+ * The first key that occurs twice among a JSON object's top-level keys (JSON.parse keeps the last
+ * silently; the reference implementation refuses the file). A scan of the text: strings are
+ * skipped whole, depth is counted through objects and arrays.
+ */
+export const duplicateKey = (json: string): string | undefined => {
+  const seen = new Set<string>()
+  let depth = 0
+  for (let i = 0; i < json.length; i++) {
+    const ch = json[i]
+    if (ch === '"') {
+      let j = i + 1
+      while (j < json.length && json[j] !== '"') j += json[j] === '\\' ? 2 : 1
+      const token = json.slice(i, j + 1)
+      i = j
+      if (depth !== 1) continue
+      let k = i + 1
+      while (k < json.length && /\s/.test(json[k]!)) k++
+      if (json[k] !== ':') continue
+      const key = JSON.parse(token) as string
+      if (seen.has(key)) return key
+      seen.add(key)
+    } else if (ch === '{' || ch === '[') depth++
+    else if (ch === '}' || ch === ']') depth--
+  }
+  return undefined
 }
 
 /** float16 / bfloat16 bit patterns to float32. */
@@ -112,6 +146,8 @@ const toFloat32 = (dtype: DType, bytes: Buffer, n: number): Float32Array | undef
 
 export const readSafetensors = (file: string): TE.TaskEither<SafetensorsError, SafetensorsFile> =>
   TE.tryCatch(async () => {
+    const st = await fs.stat(file).catch(e => { throw new SafetensorsError(file, `cannot open: ${(e as Error).message}`) })
+    if (!st.isFile()) throw new SafetensorsError(file, 'not a regular file')
     const handle = await fs.open(file, 'r').catch(e => { throw new SafetensorsError(file, `cannot open: ${(e as Error).message}`) })
     try {
       const { size } = await handle.stat()
@@ -125,11 +161,14 @@ export const readSafetensors = (file: string): TE.TaskEither<SafetensorsError, S
       const headerBytes = Buffer.alloc(headerLength)
       await handle.read(headerBytes, 0, headerLength, 8)
       let header: unknown
+      const text = headerBytes.toString('utf8')
       try {
-        header = JSON.parse(headerBytes.toString('utf8'))
+        header = JSON.parse(text)
       } catch (e) {
         throw new SafetensorsError(file, `header is not valid JSON: ${(e as Error).message}`)
       }
+      const dup = duplicateKey(text)
+      if (dup !== undefined) throw new SafetensorsError(file, `header: key '${dup}' appears twice`)
       const dataStart = 8 + headerLength
       const { entries, metadata } = validateHeader(file, header, size - dataStart)
       const tensors = new Map<string, Tensor>()
@@ -137,13 +176,17 @@ export const readSafetensors = (file: string): TE.TaskEither<SafetensorsError, S
       for (const { name, info } of entries) {
         const [begin, end] = info.data_offsets
         const n = info.shape.reduce((a, b) => a * b, 1)
-        if (!['F32', 'F64', 'F16', 'BF16'].includes(info.dtype)) {
+        if (!['F32', 'F64', 'F16', 'BF16'].includes(info.dtype) || n === 0) {
           skipped.set(name, info.dtype)
           continue
         }
         const bytes = Buffer.alloc(end - begin)
-        await handle.read(bytes, 0, end - begin, dataStart + begin)
-        tensors.set(name, Tensor.adopt(info.shape.length ? info.shape : [1], toFloat32(info.dtype, bytes, n)!))
+        const { bytesRead } = await handle.read(bytes, 0, end - begin, dataStart + begin)
+        if (bytesRead !== end - begin) throw new SafetensorsError(file, `tensor '${name}': the file ended while reading it (changed while being read?)`)
+        const values = toFloat32(info.dtype, bytes, n)!
+        const bad = values.findIndex(v => !Number.isFinite(v))
+        if (bad >= 0) throw new SafetensorsError(file, `tensor '${name}': element ${bad} is ${values[bad]}; weights must be finite`)
+        tensors.set(name, Tensor.adopt(info.shape.length ? info.shape : [1], values))
       }
       return { tensors, metadata, skipped }
     } finally {

@@ -117,3 +117,23 @@ test('concurrent writers to one path each use their own temporary file; the resu
   const failed = await writeSafetensors(path.join(path.dirname(file), 'missing-dir', 'd.safetensors'), [['x', a]])()
   t.true(isLeft(failed))
 })
+
+test('as strict as the reference: duplicate keys, gaps and trailing bytes refused with the key and range; zero-size tensors accepted; non-finite weights refused', async t => {
+  const f32 = (n: number) => Buffer.alloc(4 * n)
+  const dupText = '{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}'
+  t.regex(await readError(await raw(null, f32(1), dupText)), /header: key 'w' appears twice/)
+  // a nested key repeated under different tensors is not a duplicate
+  const r0 = await readSafetensors(await raw({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32(2)))()
+  t.true(isRight(r0))
+  t.regex(await readError(await raw({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, f32(3))), /bytes \[4, 8\) between 'a' and 'b' belong to no tensor/)
+  t.regex(await readError(await raw({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32(2))), /bytes \[4, 8\) after 'a' belong to no tensor \(trailing data\)/)
+  t.regex(await readError(await raw({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32(2))), /bytes \[0, 4\) between '\(start of the data section\)' and 'a'/)
+  const zero = await readSafetensors(await raw({ e: { dtype: 'F32', shape: [0, 3], data_offsets: [0, 0] }, a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32(1)))()
+  if (!isRight(zero)) return t.fail(zero.left.message)
+  t.deepEqual([...zero.right.tensors.keys()], ['a'])
+  t.deepEqual([...zero.right.skipped], [['e', 'F32']])
+  const nan = f32(2)
+  nan.writeFloatLE(NaN, 4)
+  t.regex(await readError(await raw({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, nan)), /tensor 'w': element 1 is NaN; weights must be finite/)
+  t.regex(await readError(os.tmpdir()), /not a regular file/)
+})
