@@ -9,15 +9,25 @@
  */
 import { mkdirSync, writeFileSync } from 'fs'
 import * as path from 'path'
+import * as t from 'io-ts'
 import { ConcreteMode, createBackend } from '../lib/backend'
+import { Flags, ValuesOf, intIn, listOf, parseCommand } from '../pipelines/flags'
+import { runBenchScript } from './script'
 import { countSpec } from '../lib/nn'
 import { softmaxCrossEntropy } from '../lib/ops'
 import { foldInName, keyFromSeed, normal } from '../lib/tensor'
 import { NETWORKS } from '../modules'
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1] : undefined
+const SIZES = /^\d{1,4}:\d{1,4}:(infer|train)(,\d{1,4}:\d{1,4}:(infer|train))*$/
+const NETWORKS_FLAGS = {
+  backends: { kind: 'strings', codec: listOf(['webasm', 'cpu', 'headlessgl', 'webgpu'] as const), help: 'gpu.js backends' },
+  models: { kind: 'strings', codec: listOf(Object.keys(NETWORKS) as (keyof typeof NETWORKS)[]), help: 'networks' },
+  sizes: { kind: 'string', codec: t.refinement(t.string, v => SIZES.test(v), 'SIZE:BATCH:infer|train,...'), help: 'cases' },
+  reps: { kind: 'number', codec: intIn(1, 100), help: 'timed repetitions (median)' },
+  out: { kind: 'string', codec: t.union([t.string, t.null], 'a file path'), help: 'JSON output' },
+} as const satisfies Flags
+const NETWORKS_DEFAULTS: ValuesOf<typeof NETWORKS_FLAGS> = {
+  backends: ['webasm'], models: Object.keys(NETWORKS) as (keyof typeof NETWORKS)[], sizes: '299:1:infer,75:8:infer,75:8:train', reps: 1, out: null,
 }
 const log = (s: string) => process.stderr.write(s + '\n')
 
@@ -45,11 +55,12 @@ const measure = async (f: () => Promise<void>): Promise<{ ms: number; peakMiB: n
   return { ms, peakMiB: Math.max(peak, process.memoryUsage().rss) / 2 ** 20 }
 }
 
-const main = async () => {
-  const modes = (arg('backends') ?? 'webasm').split(',') as ConcreteMode[]
-  const models = (arg('models') ?? Object.keys(NETWORKS).join(',')).split(',') as (keyof typeof NETWORKS)[]
-  const cases = parseCases(arg('sizes') ?? '299:1:infer,75:8:infer,75:8:train')
-  const reps = Number(arg('reps') ?? 1)
+const main = async (argv: readonly string[]) => {
+  const { values } = parseCommand('bench:networks', argv, NETWORKS_FLAGS, NETWORKS_DEFAULTS)
+  const modes: ConcreteMode[] = values.backends
+  const models = values.models
+  const cases = parseCases(values.sizes)
+  const reps = values.reps
   const rows: Record<string, unknown>[] = []
   const lines: string[][] = [['backend', 'network', 'input', 'pass', 'images/s', 's/batch', 'peak RSS MiB', 'GMACs/image']]
   for (const mode of modes) {
@@ -88,14 +99,10 @@ const main = async () => {
   }
   const widths = lines[0]!.map((_, i) => Math.max(...lines.map(l => l[i]!.length)))
   console.log(lines.map(l => l.map((v, i) => v.padEnd(widths[i]!)).join('  ')).join('\n'))
-  const out = arg('out') ?? path.join(__dirname, 'results', `networks-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  const out = values.out ?? path.join(__dirname, 'results', `networks-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   mkdirSync(path.dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, reps, rows }, null, 2))
   console.log(`\nwritten ${out}`)
-  process.exit(0)
 }
 
-main().catch(e => {
-  console.error(e)
-  process.exit(1)
-})
+runBenchScript(() => main(process.argv.slice(2)))

@@ -4,11 +4,15 @@
  * same run, with ratios. Prints a table and writes JSON (bench/results/ops-<time>.json).
  *
  *   npm run bench -- [--backends webasm,cpu] [--peers tfjs-cpu,tfjs-wasm] [--reps 3] [--out FILE]
+ *   (the same as `rxception bench ...`)
  */
 import { mkdirSync, writeFileSync } from 'fs'
 import * as os from 'os'
 import * as path from 'path'
+import * as t from 'io-ts'
 import { ConcreteMode, availability, createBackend } from '../lib/backend'
+import { Flags, ValuesOf, intIn, listOf, parseCommand, usageOf } from '../pipelines/flags'
+import { runBenchScript } from './script'
 import { gpujsPass } from './gpujs'
 import { TfBackend, tfPass, useTf } from './tfjs'
 import { PASSES, Pass, WORKLOADS, timeMedian } from './workloads'
@@ -22,21 +26,28 @@ interface Row {
   readonly note?: string
 }
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1] : undefined
-}
+const CONCRETE: readonly ConcreteMode[] = ['webasm', 'cpu', 'headlessgl', 'webgpu']
+
+export const OPS_FLAGS = {
+  backends: { kind: 'strings', codec: t.union([listOf(CONCRETE), t.null], `a comma list of ${CONCRETE.join(' | ')}`), help: 'gpu.js backends (default: every available one)' },
+  peers: { kind: 'strings', codec: listOf(['tfjs-cpu', 'tfjs-wasm'] as const), help: 'TensorFlow.js peers' },
+  reps: { kind: 'number', codec: intIn(1, 100), help: 'timed repetitions (median)' },
+  out: { kind: 'string', codec: t.union([t.string, t.null], 'a file path'), help: 'JSON output (default bench/results/ops-<time>.json)' },
+} as const satisfies Flags
+const OPS_DEFAULTS: ValuesOf<typeof OPS_FLAGS> = { backends: null, peers: ['tfjs-cpu', 'tfjs-wasm'], reps: 3, out: null }
 
 const log = (s: string) => process.stderr.write(s + '\n')
 
 /** A peer pass whose full batch would take longer than this is extrapolated from batch 1. */
 const SLOW_MS = 20000
 
-const main = async () => {
-  const reps = Number(arg('reps') ?? 3)
+export const runOpBenchmark = async (argv: readonly string[]) => {
+  if (argv.includes('--help')) return console.log(`usage: rxception bench [options]\n${usageOf(OPS_FLAGS, OPS_DEFAULTS)}`)
+  const { values } = parseCommand('bench', argv, OPS_FLAGS, OPS_DEFAULTS)
+  const reps = values.reps
   const found = await availability()
-  const modes = (arg('backends')?.split(',') as ConcreteMode[] | undefined) ?? found.filter(a => a.probe.available).map(a => a.mode)
-  const peers = (arg('peers')?.split(',').filter(Boolean) as TfBackend[] | undefined) ?? ['tfjs-cpu', 'tfjs-wasm']
+  const modes = values.backends ?? found.filter(a => a.probe.available).map(a => a.mode)
+  const peers: TfBackend[] = values.peers
   const rows: Row[] = []
   const devices: Record<string, string> = {}
 
@@ -106,17 +117,13 @@ const main = async () => {
   const notes = rows.filter(r => r.note).map(r => `${r.backend} ${r.workload} ${r.pass}: ${r.note}`)
   if (notes.length) console.log('\nnotes:\n' + notes.join('\n'))
 
-  const out = arg('out') ?? path.join(__dirname, 'results', `ops-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  const out = values.out ?? path.join(__dirname, 'results', `ops-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   mkdirSync(path.dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify({
     date: new Date().toISOString(), host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
     reps, devices, rows, ratios,
   }, null, 2))
   console.log(`\nwritten ${out}`)
-  process.exit(0)
 }
 
-main().catch(e => {
-  console.error(e)
-  process.exit(1)
-})
+if (require.main === module) runBenchScript(() => runOpBenchmark(process.argv.slice(2)))

@@ -1,26 +1,32 @@
 /**
- * The rxception command line. Commands so far:
- *   rxception backends      which gpu.js backends work here, what each runs on, and what auto picks
- *   rxception summary ...   a network's layer table and totals, computed from specs alone
- *   rxception bench [...]   the op benchmark (see bench/ops.ts for its options)
+ * The rxception command line:
+ *   rxception train [options]      stream-train a network (the README's main job)
+ *   rxception evaluate [options]   top-1/top-5 and a confusion matrix: centre, 10, 12, 144 crops, ensembles
+ *   rxception predict ...          top-k classes of images with timm's weights
+ *   rxception summary ...          a network's layer table and totals, computed from specs alone
+ *   rxception bench [...]          the op benchmark (bench/ops.ts)
+ *   rxception backends             which gpu.js backends work here and what auto picks
+ * Errors are one line, `rxception: <what>`, exit 1 (2 for a usage error); `--verbose` or
+ * RXCEPTION_DEBUG=1 adds the stack.
  */
 import { availability, createBackend, modeFromEnv } from '../lib/backend'
-import { MODEL_BOOLEANS, MODEL_FLAGS, MODEL_USAGE, buildModel, modelChoice, parseFlags } from './model-options'
-import { formatPredictions, predict } from './predict'
-import { summarize } from './summary'
+import { ConfigError } from '../lib/train/config'
+import { PREDICT_DEFAULTS, PREDICT_FLAGS, SUMMARY_DEFAULTS, SUMMARY_FLAGS } from './commands'
 import { evaluateCommand } from './evaluate'
+import { parseCommand, usageOf } from './flags'
+import { buildModel, modelChoice } from './model-options'
+import { formatPredictions, isFailure, predict } from './predict'
+import { summarize } from './summary'
 import { trainCommand } from './train-command'
 
-const usage = `usage: rxception <command>
-  train [options]     stream-train a network (default: a small Inception-ResNet-v1 on the bundled MNIST digits); train --help
-  evaluate --weights FILE [options]   top-1/top-5 and confusion matrix: centre, 10, 12 or 144 crops, ensembles; evaluate --help
-  backends            list the gpu.js backends, their devices, and the one RXCEPTION_BACKEND (default auto) selects
-  summary [options]   layer table of a network (output shapes, parameters, MACs) without computing anything
-${MODEL_USAGE}
-    --depth N          group rows by the first N path segments
-  predict --weights FILE.safetensors [options] IMAGE...
-                      top-5 ImageNet classes (timm's weights and preprocessing); --json adds all logits, --top K
-  bench [options]     op benchmark vs TensorFlow.js: --backends webasm,cpu --peers tfjs-cpu,tfjs-wasm --reps 3 --out FILE`
+const usage = `usage: rxception <command> [options]      (rxception <command> --help for its options)
+  train               stream-train a network (default: inception-resnet-v1-tiny on the bundled MNIST digits)
+  evaluate            top-1/top-5 and confusion matrix of weight files: centre, 10, 12 or 144 crops, ensembles
+  predict IMAGE...    top-k ImageNet classes with timm's weights (--weights FILE.safetensors)
+  summary             layer table of a network (output shapes, parameters, MACs) without computing anything
+  bench               op benchmark vs TensorFlow.js (--backends, --peers, --reps, --out)
+  backends            the gpu.js backends, their devices, and the one RXCEPTION_BACKEND (default auto) selects
+  --verbose (or RXCEPTION_DEBUG=1) shows an error's stack`
 
 const backends = async () => {
   for (const a of await availability()) {
@@ -33,52 +39,70 @@ const backends = async () => {
   await be.destroy()
 }
 
+const wantsHelp = (argv: readonly string[]) => argv.includes('--help') || argv.includes('-h')
+
+const summaryCommand = (argv: readonly string[]) => {
+  if (wantsHelp(argv)) return console.log(`usage: rxception summary [options]\n${usageOf(SUMMARY_FLAGS, SUMMARY_DEFAULTS)}`)
+  const { values } = parseCommand('summary', argv, SUMMARY_FLAGS, SUMMARY_DEFAULTS)
+  const choice = modelChoice(values)
+  console.log(summarize(buildModel(choice), [1, choice.input, choice.input, choice.channels], values.depth ?? Infinity))
+}
+
+const predictCommand = async (argv: readonly string[]) => {
+  if (wantsHelp(argv)) return console.log(`usage: rxception predict --weights FILE.safetensors [options] IMAGE...\n${usageOf(PREDICT_FLAGS, PREDICT_DEFAULTS)}`)
+  const { values, positional } = parseCommand('predict', argv, PREDICT_FLAGS, PREDICT_DEFAULTS, { positional: true })
+  if (!values.weights) throw new ConfigError('predict: --weights FILE.safetensors is required (see the README for timm\'s released weights)')
+  if (positional.length === 0) throw new ConfigError('predict: give at least one image file')
+  if (values.top > values.classes) throw new ConfigError(`--top: expected an integer in [1, ${values.classes}] (--classes), got ${values.top}`)
+  const be = await createBackend(modeFromEnv())
+  try {
+    const results = await predict(modelChoice(values), values.weights, positional, be, values.top)
+    const ok = results.filter(r => !isFailure(r))
+    if (ok.length) console.log(values.json ? JSON.stringify(ok, null, 1) : formatPredictions(ok as Exclude<(typeof results)[number], { error: string }>[]))
+    for (const r of results) if (isFailure(r)) console.error(`rxception: ${r.error}`)
+    if (ok.length < results.length) {
+      console.error(`rxception: ${results.length - ok.length} of ${results.length} images failed`)
+      process.exitCode = 1
+    }
+  } finally {
+    await be.destroy()
+  }
+}
+
 const main = async (argv: string[]) => {
-  const [command] = argv
+  const [command, ...rest] = argv
   switch (command) {
     case 'backends':
       return backends()
     case 'train':
-      return trainCommand(argv.slice(1))
+      return trainCommand(rest)
     case 'evaluate':
-      return evaluateCommand(argv.slice(1))
-    case 'summary': {
-      const flags = parseFlags(argv.slice(1), [...MODEL_FLAGS, 'depth'], MODEL_BOOLEANS)
-      const choice = modelChoice(flags)
-      const depth = flags.has('depth') ? Number(flags.get('depth')) : Infinity
-      console.log(summarize(buildModel(choice), [1, choice.input, choice.input, choice.channels], depth))
-      return
+      return evaluateCommand(rest)
+    case 'summary':
+      return summaryCommand(rest)
+    case 'predict':
+      return predictCommand(rest)
+    case 'bench': {
+      // loaded on demand: the benchmark pulls in TensorFlow.js, a development dependency
+      const { runOpBenchmark } = require('../bench/ops') as typeof import('../bench/ops')
+      return runOpBenchmark(rest)
     }
-    case 'predict': {
-      const images: string[] = []
-      const flags = parseFlags(argv.slice(1), [...MODEL_FLAGS, 'weights', 'top'], [...MODEL_BOOLEANS, 'json'], images)
-      const weights = flags.get('weights')
-      if (!weights) throw new Error('predict: --weights FILE.safetensors is required (see the README for timm\'s released weights)')
-      const be = await createBackend(modeFromEnv())
-      const result = await predict(modelChoice(flags), weights, images, be, Number(flags.get('top') ?? 5))
-      console.log(flags.has('json') ? JSON.stringify(result, null, 1) : formatPredictions(result))
-      await be.destroy()
-      return
-    }
-    case 'bench':
-      process.argv = [process.argv[0]!, 'bench', ...argv.slice(1)]
-      require('../bench/ops')
-      return new Promise(() => undefined)
     case undefined:
     case '--help':
     case '-h':
       console.log(usage)
       return
     default:
-      console.error(`rxception: unknown command '${command}'\n${usage}`)
-      process.exitCode = 2
+      throw new ConfigError(`unknown command '${command}' (train, evaluate, predict, summary, bench, backends)`)
   }
 }
 
-main(process.argv.slice(2)).then(
+const verbose = process.argv.includes('--verbose') || process.env.RXCEPTION_DEBUG === '1'
+main(process.argv.slice(2).filter(a => a !== '--verbose')).then(
   () => process.exit(process.exitCode ?? 0),
   e => {
-    console.error(`rxception: ${(e as Error).message}`)
-    process.exit(1)
+    const message = (e as Error).message ?? String(e)
+    console.error(`rxception: ${verbose ? (e as Error).stack ?? message : message.split('\n')[0]}`)
+    process.exit(e instanceof ConfigError ? 2 : 1)
   },
 )

@@ -4,7 +4,9 @@ import { Backend, createBackend } from '../lib/backend'
 import { CROP_MODES, CropMode, cropViews, normalize, renderViews, toChannels } from '../lib/data'
 import { importStateDict } from '../lib/io'
 import { ConfigError, TrainConfig, metricsOf, probabilities } from '../lib/train'
-import { TRAIN_USAGE, parseTrainFlags } from './train-flags'
+import * as t from 'io-ts'
+import { Flags, ValuesOf, decodeFlags, numberIn, oneOf } from './flags'
+import { TRAIN_USAGE, parseTrainFlagsWith } from './train-flags'
 import { buildNetwork, classifierPrefix, inputShape, openData, readWeights } from './train-setup'
 
 /**
@@ -28,34 +30,21 @@ export const EVALUATE_USAGE = `usage: rxception evaluate --weights FILE.safetens
   --config RUN/config.json and the train options choose the network and the data: evaluates
   --val-data, else mnist's held-out split for --data mnist, else --data`
 
-export const splitEvaluateFlags = (argv: readonly string[]): { flags: EvaluateFlags; rest: string[] } => {
-  const weights: string[] = []
-  const rest: string[] = []
-  let crops: CropMode = 'centre'
-  let cropPct: number | undefined
-  let out: string | undefined
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
-    const value = () => {
-      const v = argv[++i]
-      if (v === undefined) throw new ConfigError(`${a}: needs a value`)
-      return v
-    }
-    if (a === '--weights') weights.push(value())
-    else if (a === '--crops') {
-      const v = value()
-      if (!(CROP_MODES as readonly string[]).includes(v)) throw new ConfigError(`--crops: expected ${CROP_MODES.join(' | ')}, got '${v}'`)
-      crops = v as CropMode
-    } else if (a === '--crop-pct') {
-      const raw = value()
-      const v = Number(raw)
-      if (!/^\d*\.?\d+$/.test(raw) || !(v > 0 && v <= 1)) throw new ConfigError(`--crop-pct: expected a number in (0, 1], got '${raw}'`)
-      cropPct = v
-    } else if (a === '--out') out = value()
-    else rest.push(a)
-  }
-  if (weights.length === 0) throw new ConfigError('evaluate: --weights FILE.safetensors is required (repeat it for an ensemble)')
-  return { flags: { weights, crops, cropPct: cropPct ?? (crops === 'centre' ? 1 : 0.875), ...(out ? { out } : {}) }, rest }
+export const EVALUATE_FLAGS = {
+  weights: { kind: 'strings', codec: t.array(t.string, 'one or more .safetensors files'), help: 'weights (repeat for an ensemble)' },
+  crops: { kind: 'string', codec: oneOf(CROP_MODES), help: 'centre | 10 | 12 | 144' },
+  cropPct: { kind: 'number', codec: t.union([numberIn(0, 1, true), t.null], 'a number in (0, 1]'), help: 'shorter side floor(S / P) before cropping' },
+  out: { kind: 'string', codec: t.union([t.string, t.null], 'a file path'), help: 'also write the JSON there' },
+} as const satisfies Flags
+const EVALUATE_DEFAULTS: ValuesOf<typeof EVALUATE_FLAGS> = { weights: [], crops: 'centre', cropPct: null, out: null }
+
+/** The evaluate options and the train options beside them (which choose the network and the data). */
+export const parseEvaluateFlags = (argv: readonly string[]): { flags: EvaluateFlags; config: TrainConfig } => {
+  const kinds = Object.fromEntries(Object.entries(EVALUATE_FLAGS).map(([k, f]) => [k, f.kind]))
+  const { config, extra } = parseTrainFlagsWith(argv, kinds, undefined, 'evaluate')
+  const v = decodeFlags(extra, EVALUATE_FLAGS, EVALUATE_DEFAULTS)
+  if (v.weights.length === 0) throw new ConfigError('evaluate: --weights FILE.safetensors is required (repeat it for an ensemble)')
+  return { config, flags: { weights: v.weights, crops: v.crops, cropPct: v.cropPct ?? (v.crops === 'centre' ? 1 : 0.875), ...(v.out ? { out: v.out } : {}) } }
 }
 
 export const runEvaluation = async (config: TrainConfig, f: EvaluateFlags, backend: Backend, log: (s: string) => void) => {
@@ -93,8 +82,7 @@ export const evaluateCommand = async (argv: readonly string[]): Promise<void> =>
     console.log(`${EVALUATE_USAGE}\n\n${TRAIN_USAGE}`)
     return
   }
-  const { flags, rest } = splitEvaluateFlags(argv)
-  const config = parseTrainFlags(rest)
+  const { flags, config } = parseEvaluateFlags(argv)
   const backend = await createBackend(config.backend)
   try {
     const result = await runEvaluation(config, flags, backend, s => console.error(s))

@@ -1,5 +1,7 @@
+import * as t from 'io-ts'
 import { Layer } from '../lib/nn'
 import { NETWORKS, NetworkOptions } from '../modules'
+import { Flags, ValuesOf, intIn, numberIn, oneOf } from './flags'
 
 /** Command-line model options shared by summary, predict and the benchmarks. */
 export interface ModelChoice {
@@ -9,74 +11,40 @@ export interface ModelChoice {
   readonly channels: number
 }
 
-export const MODEL_USAGE = `  --model NAME         ${Object.keys(NETWORKS).join(' | ')} (default inception-v4)
-  --variant ref|paper  released code (default) or the paper's figures
-  --classes N          classifier width (default 1000)
-  --no-gamma           batch norm without gamma (TF-slim, Keras)
-  --width W            filter-count multiplier (default 1)
-  --repeats A,B,C      block repeat counts
-  --same-stride2       'same' stride-2 layers, for small images
-  --input S            input height and width (default 299)
-  --channels C         input channels (default 3)
-  --dropout-keep P     keep probability before the classifier (default 0.8)`
+/**
+ * The model flags. Ranges keep a typo from becoming a 69-second spec walk or a heap crash:
+ * repeats at most 20/40/20 (the published networks use up to 10/20/10), width at most 4.
+ */
+export const MODEL_FLAGS = {
+  model: { kind: 'string', codec: oneOf(Object.keys(NETWORKS) as (keyof typeof NETWORKS)[]), help: 'the network' },
+  variant: { kind: 'string', codec: oneOf(['ref', 'paper'] as const), help: 'released code or the paper\'s figures' },
+  classes: { kind: 'number', codec: intIn(1, 100000), help: 'classifier width' },
+  width: { kind: 'number', codec: numberIn(0, 4, true), help: 'filter-count multiplier' },
+  repeats: { kind: 'numbers', codec: t.union([t.tuple([intIn(1, 20), intIn(1, 40), intIn(1, 20)]), t.null], 'three integers A,B,C in [1, 20], [1, 40], [1, 20]'), help: 'block repeat counts (default: the network\'s own)' },
+  input: { kind: 'number', codec: intIn(8, 2048), help: 'input height and width' },
+  channels: { kind: 'number', codec: intIn(1, 64), help: 'input channels' },
+  dropoutKeep: { kind: 'number', codec: numberIn(0, 1, true), help: 'keep probability before the classifier' },
+  noGamma: { kind: 'boolean', codec: t.boolean, help: 'batch norm without gamma (TF-slim, Keras)' },
+  sameStride2: { kind: 'boolean', codec: t.boolean, help: '\'same\' stride-2 layers, for small images' },
+} as const satisfies Flags
 
-/** Reads `--name value` or a bare `--flag`; throws on unknown flags so typos are not silently ignored. */
-export const parseFlags = (argv: readonly string[], known: readonly string[], booleans: readonly string[], positional?: string[]): Map<string, string> => {
-  const out = new Map<string, string>()
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
-    if (!a.startsWith('--')) {
-      if (!positional) throw new Error(`unexpected argument '${a}'`)
-      positional.push(a)
-      continue
-    }
-    const name = a.slice(2)
-    if (booleans.includes(name)) out.set(name, 'true')
-    else if (known.includes(name)) {
-      const v = argv[++i]
-      if (v === undefined) throw new Error(`--${name} needs a value`)
-      out.set(name, v)
-    } else throw new Error(`unknown option --${name}`)
-  }
-  return out
+export const MODEL_DEFAULTS: ValuesOf<typeof MODEL_FLAGS> = {
+  model: 'inception-v4', variant: 'ref', classes: 1000, width: 1, repeats: null, input: 299, channels: 3, dropoutKeep: 0.8, noGamma: false, sameStride2: false,
 }
 
-const number = (flags: Map<string, string>, name: string, fallback: number, check: (v: number) => boolean, expected: string): number => {
-  const raw = flags.get(name)
-  if (raw === undefined) return fallback
-  const v = Number(raw)
-  if (!check(v)) throw new Error(`--${name}: expected ${expected}, got '${raw}'`)
-  return v
-}
-
-export const MODEL_FLAGS = ['model', 'variant', 'classes', 'width', 'repeats', 'input', 'channels', 'dropout-keep']
-export const MODEL_BOOLEANS = ['no-gamma', 'same-stride2']
-
-export const modelChoice = (flags: Map<string, string>): ModelChoice => {
-  const model = (flags.get('model') ?? 'inception-v4') as keyof typeof NETWORKS
-  if (!(model in NETWORKS)) throw new Error(`--model: expected one of ${Object.keys(NETWORKS).join(', ')}, got '${model}'`)
-  const variant = flags.get('variant') ?? 'ref'
-  if (variant !== 'ref' && variant !== 'paper') throw new Error(`--variant: expected ref or paper, got '${variant}'`)
-  const repeatsRaw = flags.get('repeats')
-  const repeats = repeatsRaw?.split(',').map(Number)
-  if (repeats && (repeats.length !== 3 || repeats.some(r => !Number.isInteger(r) || r < 1))) {
-    throw new Error(`--repeats: expected three positive integers A,B,C, got '${repeatsRaw}'`)
-  }
-  const positiveInt = (v: number) => Number.isInteger(v) && v > 0
-  return {
-    model,
-    input: number(flags, 'input', 299, positiveInt, 'a positive integer'),
-    channels: number(flags, 'channels', 3, positiveInt, 'a positive integer'),
-    options: {
-      variant,
-      classes: number(flags, 'classes', 1000, positiveInt, 'a positive integer'),
-      width: number(flags, 'width', 1, v => v > 0, 'a positive number'),
-      dropoutKeep: number(flags, 'dropout-keep', 0.8, v => v > 0 && v <= 1, 'a probability in (0, 1]'),
-      gamma: !flags.has('no-gamma'),
-      sameStride2: flags.has('same-stride2'),
-      ...(repeats ? { repeats: repeats as [number, number, number] } : {}),
-    },
-  }
-}
+export const modelChoice = (v: ValuesOf<typeof MODEL_FLAGS>): ModelChoice => ({
+  model: v.model,
+  input: v.input,
+  channels: v.channels,
+  options: {
+    variant: v.variant,
+    classes: v.classes,
+    width: v.width,
+    dropoutKeep: v.dropoutKeep,
+    gamma: !v.noGamma,
+    sameStride2: v.sameStride2,
+    ...(v.repeats ? { repeats: v.repeats } : {}),
+  },
+})
 
 export const buildModel = (c: ModelChoice): Layer => NETWORKS[c.model](c.options)

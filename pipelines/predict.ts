@@ -18,6 +18,14 @@ export interface Prediction {
   readonly logits: number[]
 }
 
+/** An image that could not be classified, with why (one line naming the file). */
+export interface Failure {
+  readonly image: string
+  readonly error: string
+}
+
+export const isFailure = (r: Prediction | Failure): r is Failure => 'error' in r
+
 let classNames: string[] | undefined
 export const imagenetClasses = (): string[] =>
   (classNames ??= JSON.parse(readFileSync(path.join(__dirname, '../data/imagenet-classes.json'), 'utf8')) as string[])
@@ -29,7 +37,14 @@ const softmax = (z: ArrayLike<number>): number[] => {
   return e.map(v => v / s)
 }
 
-export const predict = async (choice: ModelChoice, weights: string, images: readonly string[], be: Backend, top = 5): Promise<Prediction[]> => {
+/**
+ * Each image is classified or, when it cannot be read, reported with why; one bad image does not
+ * stop the others.
+ *
+ * @example
+ * const results = await predict(choice, 'model.safetensors', ['cat.jpg', 'dog.png'], backend)
+ */
+export const predict = async (choice: ModelChoice, weights: string, images: readonly string[], be: Backend, top = 5): Promise<(Prediction | Failure)[]> => {
   if (images.length === 0) throw new Error('predict: give at least one image file')
   const net = buildModel(choice)
   const cfg = { ...TIMM_PREPROCESS[choice.model], size: choice.input }
@@ -38,9 +53,15 @@ export const predict = async (choice: ModelChoice, weights: string, images: read
   const loaded = importStateDict(net.spec([1, cfg.size, cfg.size, 3]), file.right.tensors, weights)
   if (isLeft(loaded)) throw loaded.left
   const classes = choice.options.classes === 1000 ? imagenetClasses() : undefined
-  const out: Prediction[] = []
+  const out: (Prediction | Failure)[] = []
   for (const image of images) {
-    const x = preprocess(await readImage(image), cfg)
+    let x
+    try {
+      x = preprocess(await readImage(image), cfg)
+    } catch (e) {
+      out.push({ image, error: (e as Error).message })
+      continue
+    }
     const { y } = await net.apply(loaded.right.params, loaded.right.state, x, { training: false, key: keyFromSeed(0), backend: be })()
     const p = softmax(y.data)
     const order = p.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, top)

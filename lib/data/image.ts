@@ -1,6 +1,7 @@
 import { promises as fs } from 'fs'
 import * as jpeg from 'jpeg-js'
 import { PNG } from 'pngjs'
+import { checkJpegData, checkPngData, readHeader } from './image-header'
 
 /** A decoded image: RGB, row-major, values 0-255 as float32. */
 export interface RgbImage {
@@ -9,31 +10,52 @@ export interface RgbImage {
   readonly rgb: Float32Array
 }
 
-/** Largest image we decode (a 100-megapixel guard against decompression bombs). */
-const MAX_PIXELS = 100_000_000
+/**
+ * Limits on what is read: files over MAX_IMAGE_BYTES and images declaring more than MAX_PIXELS are
+ * refused before decoding (25 MP decodes to 100 MB of RGBA and 300 MB of float RGB).
+ */
+export const MAX_IMAGE_BYTES = 64 * 1024 * 1024
+export const MAX_PIXELS = 25_000_000
 
-/** Decodes a JPEG or PNG file (chosen by its magic bytes), dropping alpha. */
+/**
+ * Decodes a JPEG or PNG file (chosen by its magic bytes), dropping alpha. Refused, with the file
+ * named: anything but a regular file, files over MAX_IMAGE_BYTES, a declared size over MAX_PIXELS
+ * (read from the header, before decoding), and truncated or short image data (never zero-filled).
+ *
+ * @example
+ * const { width, height, rgb } = await readImage('cat.jpg')
+ */
 export const readImage = async (file: string): Promise<RgbImage> => {
-  const bytes = await fs.readFile(file).catch(e => { throw new Error(`${file}: cannot read: ${(e as Error).message}`) })
-  let width: number
-  let height: number
+  const fail = (why: string): never => {
+    throw new Error(`${file}: ${why}`)
+  }
+  const st = await fs.stat(file).catch(e => fail(`cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`))
+  if (!st.isFile()) fail('not a regular file')
+  if (st.size > MAX_IMAGE_BYTES) fail(`${st.size} bytes is over the ${MAX_IMAGE_BYTES}-byte limit for an image`)
+  const bytes = await fs.readFile(file).catch(e => fail(`cannot read: ${(e as Error).message}`))
+  let header
+  try {
+    header = readHeader(bytes)
+  } catch (e) {
+    return fail((e as Error).message)
+  }
+  const { width, height } = header
+  if (width === 0 || height === 0) fail(`declares a ${width}×${height} image`)
+  if (width * height > MAX_PIXELS) fail(`declares ${width}×${height} pixels, over the ${MAX_PIXELS}-pixel limit`)
   let rgba: Uint8Array
   try {
-    if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6 })
-      ;({ width, height } = img)
-      rgba = img.data
-    } else if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
-      const img = PNG.sync.read(bytes)
-      ;({ width, height } = img)
-      rgba = img.data
+    if (header.format === 'jpeg') {
+      checkJpegData(bytes)
+      rgba = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 1024 }).data
     } else {
-      throw new Error('not a JPEG or PNG file')
+      checkPngData(bytes)
+      rgba = PNG.sync.read(bytes).data
     }
   } catch (e) {
-    throw new Error(`${file}: cannot decode: ${(e as Error).message}`)
+    const m = (e as Error).message
+    return fail(/^(truncated|corrupt|PNG|JPEG)/.test(m) ? m : `corrupt ${header.format === 'png' ? 'PNG' : 'JPEG'} data (${m})`)
   }
-  if (width * height > MAX_PIXELS) throw new Error(`${file}: ${width}×${height} is larger than ${MAX_PIXELS} pixels`)
+  if (rgba.length < width * height * 4) fail(`decoded ${rgba.length / 4} pixels of the ${width * height} declared`)
   const rgb = new Float32Array(width * height * 3)
   for (let i = 0; i < width * height; i++) {
     rgb[3 * i] = rgba[4 * i]!

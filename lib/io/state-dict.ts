@@ -48,10 +48,12 @@ export interface LoadReport {
 export class StateDictError extends Error {
   constructor(readonly source: string, readonly report: LoadReport) {
     super(
-      `${source}: state dict does not match the model` +
-        (report.missing.length ? `\n  missing (${report.missing.length}): ${report.missing.slice(0, 10).join(', ')}${report.missing.length > 10 ? ', ...' : ''}` : '') +
-        (report.unexpected.length ? `\n  unexpected (${report.unexpected.length}): ${report.unexpected.slice(0, 10).join(', ')}${report.unexpected.length > 10 ? ', ...' : ''}` : '') +
-        (report.mismatched.length ? `\n  wrong shape (${report.mismatched.length}): ${report.mismatched.slice(0, 10).join('; ')}` : ''),
+      `${source}: state dict does not match the model: ` +
+        [
+          report.missing.length ? `missing (${report.missing.length}): ${report.missing.slice(0, 5).join(', ')}${report.missing.length > 5 ? ', ...' : ''}` : '',
+          report.unexpected.length ? `unexpected (${report.unexpected.length}): ${report.unexpected.slice(0, 5).join(', ')}${report.unexpected.length > 5 ? ', ...' : ''}` : '',
+          report.mismatched.length ? `wrong shape (${report.mismatched.length}): ${report.mismatched.slice(0, 5).join('; ')}${report.mismatched.length > 5 ? '; ...' : ''}` : '',
+        ].filter(Boolean).join('; '),
     )
     this.name = 'StateDictError'
   }

@@ -65,8 +65,8 @@ test('SIGINT finishes the step, writes the checkpoint and exits 0; --resume RUN 
   t.true(e2.length > e1.length, 'the resumed run appends to events.ndjson')
 })
 
-test('a bad flag is one line on stderr, exit 1, no stack trace', async t => {
+test('a bad flag is one line on stderr, exit 2 (a usage error), no stack trace', async t => {
   const r = await run(['train', '--momentum', '2'])
-  t.is(r.code, 1)
+  t.is(r.code, 2)
   t.is(r.stderr.trim(), 'rxception: train: --momentum: expected a number in [0, 1), got 2')
 })

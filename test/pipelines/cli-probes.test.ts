@@ -1,0 +1,83 @@
+import test from 'ava'
+import { spawnSync } from 'child_process'
+import { promises as fs } from 'fs'
+import * as os from 'os'
+import * as path from 'path'
+import { PNG } from 'pngjs'
+import { exportStateDict, writeSafetensors } from '../../lib/io'
+import { keyFromSeed } from '../../lib/tensor'
+import { PREDICT_DEFAULTS, PREDICT_FLAGS } from '../../pipelines/commands'
+import { parseCommand } from '../../pipelines/flags'
+import { buildModel, modelChoice } from '../../pipelines/model-options'
+
+/**
+ * The probes of issue 9, run from the CLI as a user would: every one exits non-zero, promptly, with
+ * one line naming the problem and no stack trace.
+ */
+const cli = path.join(__dirname, '..', '..', 'bin', 'rxception.js')
+const run = (...args: string[]) => {
+  const started = Date.now()
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 })
+  return { code: r.status, stderr: r.stderr.trim(), stdout: r.stdout, seconds: (Date.now() - started) / 1000 }
+}
+
+const probes: [string[], RegExp][] = [
+  [['summary', '--repeats', '100000,1,1'], /^rxception: --repeats: expected three integers A,B,C in \[1, 20\], \[1, 40\], \[1, 20\], got \[100000,1,1\]$/],
+  [['summary', '--width', 'Infinity'], /^rxception: --width: expected a decimal number, got 'Infinity'$/],
+  [['summary', '--width', '0x10'], /^rxception: --width: expected a decimal number, got '0x10'$/],
+  [['summary', '--model', 'constructor'], /^rxception: --model: expected inception-v4 \| inception-resnet-v1 \| inception-resnet-v2, got "constructor"$/],
+  [['summary', '--depth', 'abc'], /^rxception: --depth: expected a decimal number, got 'abc'$/],
+  [['predict', '--weights', 'w.safetensors', '--top', '-3', 'x.png'], /^rxception: --top: expected an integer in \[1, 100000\], got -3$/],
+  [['predict', '--weights', 'w.safetensors', '--top', 'abc', 'x.png'], /^rxception: --top: expected a decimal number, got 'abc'$/],
+  [['predict', '--weights', 'w.safetensors', '--top', '1001', 'x.png'], /^rxception: --top: expected an integer in \[1, 1000\] \(--classes\), got 1001$/],
+  [['bench', '--backends', 'nope'], /^rxception: --backends: expected a comma list of webasm \| cpu \| headlessgl \| webgpu, got \["nope"\]$/],
+  [['bench', '--rep', '3'], /^rxception: bench: unknown option --rep/],
+  [['frobnicate'], /^rxception: unknown command 'frobnicate'/],
+]
+
+for (const [args, expected] of probes) {
+  test(`rxception ${args.join(' ')}: one line, non-zero, no stack`, t => {
+    const r = run(...args)
+    t.not(r.code, 0)
+    t.regex(r.stderr, expected)
+    t.false(r.stderr.includes('\n'), r.stderr)
+    t.true(r.seconds < 30)
+  })
+}
+
+test('--verbose shows the stack', t => {
+  const r = run('summary', '--width', '0x10', '--verbose')
+  t.regex(r.stderr, /ConfigError: --width[\s\S]*\n\s+at /)
+})
+
+test('predict /dev/zero and a 20000×20000 PNG bomb: each refused quickly and named, exit 1; a good image beside them is still classified', async t => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rxc-probe-'))
+  const model = ['--model', 'inception-resnet-v2', '--width', '0.0625', '--repeats', '1,1,1', '--input', '75', '--classes', '10']
+  const choice = modelChoice(parseCommand('predict', model, PREDICT_FLAGS, PREDICT_DEFAULTS).values)
+  const { params, state } = buildModel(choice).init(keyFromSeed(1), [1, 75, 75, 3])
+  const weights = path.join(dir, 'w.safetensors')
+  await writeSafetensors(weights, exportStateDict(params, state))()
+  const bomb = path.join(dir, 'bomb.png')
+  const header = Buffer.alloc(33)
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header)
+  header.writeUInt32BE(13, 8)
+  header.write('IHDR', 12, 'latin1')
+  header.writeUInt32BE(20000, 16)
+  header.writeUInt32BE(20000, 20)
+  header[24] = 8
+  header[25] = 6
+  await fs.writeFile(bomb, header)
+  const good = path.join(dir, 'good.png')
+  const p = new PNG({ width: 80, height: 80 })
+  p.data.fill(200)
+  await fs.writeFile(good, PNG.sync.write(p))
+  const r = run('predict', '--weights', weights, ...model, '/dev/zero', bomb, good, '--top', '3')
+  t.is(r.code, 1)
+  t.deepEqual(r.stderr.split('\n'), [
+    'rxception: /dev/zero: not a regular file',
+    `rxception: ${bomb}: declares 20000×20000 pixels, over the 25000000-pixel limit`,
+    'rxception: 2 of 3 images failed',
+  ])
+  t.regex(r.stdout, /good\.png\n( +\d+\.\d\d% +\d+ +class \d+\n?){3}/)
+  t.true(r.seconds < 30)
+})
