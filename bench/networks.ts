@@ -99,7 +99,7 @@ const main = async (argv: readonly string[]) => {
   }
   const widths = lines[0]!.map((_, i) => Math.max(...lines.map(l => l[i]!.length)))
   console.log(lines.map(l => l.map((v, i) => v.padEnd(widths[i]!)).join('  ')).join('\n'))
-  const out = values.out ?? path.join(__dirname, 'results', `networks-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  const out = values.out ?? path.join('bench', 'results', `networks-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   mkdirSync(path.dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, reps, rows }, null, 2))
   console.log(`\nwritten ${out}`)

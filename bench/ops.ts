@@ -117,7 +117,7 @@ export const runOpBenchmark = async (argv: readonly string[]) => {
   const notes = rows.filter(r => r.note).map(r => `${r.backend} ${r.workload} ${r.pass}: ${r.note}`)
   if (notes.length) console.log('\nnotes:\n' + notes.join('\n'))
 
-  const out = values.out ?? path.join(__dirname, 'results', `ops-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  const out = values.out ?? path.join('bench', 'results', `ops-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   mkdirSync(path.dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify({
     date: new Date().toISOString(), host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },

@@ -1,5 +1,5 @@
 import { isLeft } from 'fp-ts/Either'
-import { readFileSync } from 'fs'
+import { existsSync, readFileSync } from 'fs'
 import * as path from 'path'
 import { Backend } from '../lib/backend'
 import { readImage } from '../lib/data/image'
@@ -28,7 +28,13 @@ export const isFailure = (r: Prediction | Failure): r is Failure => 'error' in r
 
 let classNames: string[] | undefined
 export const imagenetClasses = (): string[] =>
-  (classNames ??= JSON.parse(readFileSync(path.join(__dirname, '../data/imagenet-classes.json'), 'utf8')) as string[])
+  (classNames ??= JSON.parse(readFileSync(dataFile('imagenet-classes.json'), 'utf8')) as string[])
+
+/** A bundled file under data/: beside the sources (pipelines/) or the compiled code (dist/pipelines/). */
+const dataFile = (name: string): string => {
+  const candidates = [path.join(__dirname, '..', 'data', name), path.join(__dirname, '..', '..', 'data', name)]
+  return candidates.find(f => existsSync(f)) ?? candidates[0]!
+}
 
 const softmax = (z: ArrayLike<number>): number[] => {
   const m = Math.max(...Array.from(z))
