@@ -1,5 +1,6 @@
 import { Layer, avgPool, deferred, dense, globalAvgPool, named, serial } from '../lib/nn'
-import { BlockOptions, conv } from './options'
+import { conv } from './basic-conv'
+import { BlockOptions } from './options'
 
 /**
  * The auxiliary classifier of TF-slim (spec §3.4; not in the paper, dropped by timm and Keras): on

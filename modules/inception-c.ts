@@ -1,5 +1,7 @@
-import { Layer, branches, named, sequential, serial } from '../lib/nn'
-import { BlockOptions, avgPool3x3s1, conv } from './options'
+import { Layer, branches, named, numbered, serial } from '../lib/nn'
+import { conv } from './basic-conv'
+import { BlockOptions } from './options'
+import { avgPool3x3s1 } from './pools'
 
 /**
  * Inception-C, 8x8x1536 (spec §1.8). Branches 1 and 2 end in two parallel convs (1x3, 3x1) whose
@@ -17,6 +19,6 @@ export const inceptionC = (o: BlockOptions): Layer => {
       named('branch2_2', conv(o, 512, second!)),
       branches(named('branch2_3a', conv(o, 256, [1, 3])), named('branch2_3b', conv(o, 256, [3, 1]))),
     ),
-    named('branch3', sequential(avgPool3x3s1(), conv(o, 256, 1))),
+    named('branch3', numbered([avgPool3x3s1(), conv(o, 256, 1)])),
   )
 }

@@ -1,5 +1,6 @@
-import { Layer, branches, named, residual, sequential, serial } from '../lib/nn'
-import { BlockOptions, conv, linear1x1 } from './options'
+import { Layer, branches, named, residual, numbered, serial } from '../lib/nn'
+import { conv, linear1x1 } from './basic-conv'
+import { BlockOptions } from './options'
 
 /**
  * Inception-ResNet blocks (spec §1.11): branches, a Linear 1x1 back to the input width, then
@@ -17,8 +18,8 @@ const block = (body: Layer[], r: ResidualBlockOptions): Layer =>
 export const inceptionResNetA = (o: BlockOptions, version: 'v1' | 'v2', r: ResidualBlockOptions = { scale: 0.17 }): Layer =>
   block([
     named('branch0', conv(o, 32, 1)),
-    named('branch1', sequential(conv(o, 32, 1), conv(o, 32, 3))),
-    named('branch2', sequential(conv(o, 32, 1), conv(o, version === 'v1' ? 32 : 48, 3), conv(o, version === 'v1' ? 32 : 64, 3))),
+    named('branch1', numbered([conv(o, 32, 1), conv(o, 32, 3)])),
+    named('branch2', numbered([conv(o, 32, 1), conv(o, version === 'v1' ? 32 : 48, 3), conv(o, version === 'v1' ? 32 : 64, 3)])),
   ], r)
 
 /** IR-B, 17x17 (Block17). v1: 128/128,128,128; v2: 192/128,160,192. */
@@ -26,7 +27,7 @@ export const inceptionResNetB = (o: BlockOptions, version: 'v1' | 'v2', r: Resid
   const [b0, b1a, b1b, b1c] = version === 'v1' ? [128, 128, 128, 128] : [192, 128, 160, 192]
   return block([
     named('branch0', conv(o, b0, 1)),
-    named('branch1', sequential(conv(o, b1a, 1), conv(o, b1b, [1, 7]), conv(o, b1c, [7, 1]))),
+    named('branch1', numbered([conv(o, b1a, 1), conv(o, b1b, [1, 7]), conv(o, b1c, [7, 1])])),
   ], r)
 }
 
@@ -35,6 +36,6 @@ export const inceptionResNetC = (o: BlockOptions, version: 'v1' | 'v2', r: Resid
   const [b1b, b1c] = version === 'v1' ? [192, 192] : [224, 256]
   return block([
     named('branch0', conv(o, 192, 1)),
-    named('branch1', sequential(conv(o, 192, 1), conv(o, b1b, [1, 3]), conv(o, b1c, [3, 1]))),
+    named('branch1', numbered([conv(o, 192, 1), conv(o, b1b, [1, 3]), conv(o, b1c, [3, 1])])),
   ], r)
 }

@@ -1,4 +1,4 @@
-import { Layer, dense, dropout, globalAvgPool, named, serial } from '../lib/nn'
+import { Layer, dense, dropout, globalAvgPool, named, numbered, serial } from '../lib/nn'
 import { inceptionResNetA, inceptionResNetB, inceptionResNetC } from './inception-resnet-blocks'
 import { DEFAULT_SCALES, NetworkOptions, blockOptions, times } from './network-options'
 import { REDUCTION_A, reductionA } from './reduction-a'
@@ -17,11 +17,11 @@ export const inceptionResNetV1 = (opts: NetworkOptions = {}): Layer => {
   const [a, b, c] = opts.repeats ?? (o.variant === 'paper' ? [5, 10, 5] : [5, 10, 6])
   return serial(
     ...stemResNetV1(o),
-    named('repeat_1', serial(...times(a, i => named(String(i), inceptionResNetA(o, 'v1', { scale: s.a }))))),
+    named('repeat_1', numbered(times(a, () => inceptionResNetA(o, 'v1', { scale: s.a })))),
     named('mixed_6a', reductionA(o, REDUCTION_A.inceptionResNetV1)),
-    named('repeat_2', serial(...times(b, i => named(String(i), inceptionResNetB(o, 'v1', { scale: s.b }))))),
+    named('repeat_2', numbered(times(b, () => inceptionResNetB(o, 'v1', { scale: s.b })))),
     named('mixed_7a', reductionBResNet(o, 'v1')),
-    named('repeat_3', serial(...times(c - 1, i => named(String(i), inceptionResNetC(o, 'v1', { scale: s.c }))))),
+    named('repeat_3', numbered(times(c - 1, () => inceptionResNetC(o, 'v1', { scale: s.c })))),
     named('block8', inceptionResNetC(o, 'v1', { scale: 1, relu: false })),
     globalAvgPool(),
     dropout(opts.dropoutKeep ?? 0.8),

@@ -1,8 +1,8 @@
-import { Layer, dense, dropout, globalAvgPool, named, serial } from '../lib/nn'
+import { Layer, dense, dropout, globalAvgPool, named, numbered, serial } from '../lib/nn'
 import { inceptionResNetA, inceptionResNetB, inceptionResNetC } from './inception-resnet-blocks'
 import { auxHead } from './aux-head'
 import { DEFAULT_SCALES, NetworkOptions, blockOptions, times, withAux } from './network-options'
-import { conv } from './options'
+import { conv } from './basic-conv'
 import { REDUCTION_A, reductionA } from './reduction-a'
 import { reductionBResNet } from './reduction-b'
 import { stemResNetV2 } from './stem-resnet'
@@ -19,17 +19,17 @@ export const inceptionResNetV2 = (opts: NetworkOptions = {}): Layer => {
   const s = opts.scales ?? DEFAULT_SCALES
   const paper = o.variant === 'paper'
   const [a, b, c] = opts.repeats ?? (paper ? [5, 10, 5] : [10, 20, 10])
-  const stem = paper ? [named('stem', serial(...stemV4(o).map((l, i) => named(String(i), l))))] : stemResNetV2(o)
+  const stem = paper ? [named('stem', numbered(stemV4(o)))] : stemResNetV2(o)
   const classes = opts.classes ?? 1000
   const trunk = [
     ...stem,
-    named('repeat', serial(...times(a, i => named(String(i), inceptionResNetA(o, 'v2', { scale: s.a }))))),
+    named('repeat', numbered(times(a, () => inceptionResNetA(o, 'v2', { scale: s.a })))),
     named('mixed_6a', reductionA(o, REDUCTION_A.inceptionResNetV2)),
-    named('repeat_1', serial(...times(b, i => named(String(i), inceptionResNetB(o, 'v2', { scale: s.b }))))),
+    named('repeat_1', numbered(times(b, () => inceptionResNetB(o, 'v2', { scale: s.b })))),
   ]
   const rest = [
     named('mixed_7a', reductionBResNet(o, 'v2')),
-    named('repeat_2', serial(...times(c - 1, i => named(String(i), inceptionResNetC(o, 'v2', { scale: s.c }))))),
+    named('repeat_2', numbered(times(c - 1, () => inceptionResNetC(o, 'v2', { scale: s.c })))),
     named('block8', inceptionResNetC(o, 'v2', { scale: 1, relu: false })),
     ...(paper ? [] : [named('conv2d_7b', conv(o, 1536, 1))]),
     globalAvgPool(),

@@ -1,9 +1,9 @@
-import { Layer, dense, dropout, globalAvgPool, named, serial } from '../lib/nn'
+import { Layer, dense, dropout, globalAvgPool, named, numbered, serial } from '../lib/nn'
 import { auxHead } from './aux-head'
 import { inceptionA } from './inception-a'
 import { inceptionB } from './inception-b'
 import { inceptionC } from './inception-c'
-import { NetworkOptions, blockOptions, indexed, times, withAux } from './network-options'
+import { NetworkOptions, blockOptions, times, withAux } from './network-options'
 import { REDUCTION_A, reductionA } from './reduction-a'
 import { reductionBV4 } from './reduction-b'
 import { stemV4 } from './stem-v4'
@@ -27,11 +27,11 @@ export const inceptionV4 = (opts: NetworkOptions = {}): Layer => {
     ...times(c, () => inceptionC(o)),
   ]
   const head = [globalAvgPool(), dropout(opts.dropoutKeep ?? 0.8), named('last_linear', dense(classes))]
-  if (!opts.aux) return serial(named('features', indexed(blocks)), ...head)
+  if (!opts.aux) return serial(named('features', numbered(blocks)), ...head)
   // The auxiliary head reads the output of the last Inception-B block (TF-slim's Mixed_6h).
   const cut = blocks.length - c - 1
   return serial(
-    named('features', indexed(blocks.slice(0, cut))),
-    withAux([named('features', indexed(blocks.slice(cut), cut)), ...head], auxHead(o, classes)),
+    named('features', numbered(blocks.slice(0, cut))),
+    withAux([named('features', numbered(blocks.slice(cut), cut)), ...head], auxHead(o, classes)),
   )
 }

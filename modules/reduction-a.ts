@@ -1,5 +1,7 @@
-import { Layer, branches, named, sequential } from '../lib/nn'
-import { BlockOptions, conv, maxPool3x3s2 } from './options'
+import { Layer, branches, named, numbered } from '../lib/nn'
+import { conv } from './basic-conv'
+import { BlockOptions } from './options'
+import { maxPool3x3s2 } from './pools'
 
 /** The Reduction-A filter counts (spec §2, the paper's Table 1). */
 export interface ReductionAFilters {
@@ -19,6 +21,6 @@ export const REDUCTION_A = {
 export const reductionA = (o: BlockOptions, { k, l, m, n }: ReductionAFilters): Layer =>
   branches(
     named('branch0', conv(o, n, 3, 2, 'valid')),
-    named('branch1', sequential(conv(o, k, 1), conv(o, l, 3), conv(o, m, 3, 2, 'valid'))),
+    named('branch1', numbered([conv(o, k, 1), conv(o, l, 3), conv(o, m, 3, 2, 'valid')])),
     maxPool3x3s2(o),
   )

@@ -1,11 +1,13 @@
-import { Layer, branches, named, sequential } from '../lib/nn'
-import { BlockOptions, conv, maxPool3x3s2 } from './options'
+import { Layer, branches, named, numbered } from '../lib/nn'
+import { conv } from './basic-conv'
+import { BlockOptions } from './options'
+import { maxPool3x3s2 } from './pools'
 
 /** Reduction-B of Inception-v4, 17x17x1024 → 8x8x1536 (spec §1.7). */
 export const reductionBV4 = (o: BlockOptions): Layer =>
   branches(
-    named('branch0', sequential(conv(o, 192, 1), conv(o, 192, 3, 2, 'valid'))),
-    named('branch1', sequential(conv(o, 256, 1), conv(o, 256, [1, 7]), conv(o, 320, [7, 1]), conv(o, 320, 3, 2, 'valid'))),
+    named('branch0', numbered([conv(o, 192, 1), conv(o, 192, 3, 2, 'valid')])),
+    named('branch1', numbered([conv(o, 256, 1), conv(o, 256, [1, 7]), conv(o, 320, [7, 1]), conv(o, 320, 3, 2, 'valid')])),
     maxPool3x3s2(o),
   )
 
@@ -13,9 +15,9 @@ export const reductionBV4 = (o: BlockOptions): Layer =>
 export const reductionBResNet = (o: BlockOptions, version: 'v1' | 'v2'): Layer => {
   const [b1, b2a, b2b] = version === 'v1' ? [256, 256, 256] : [288, 288, 320]
   return branches(
-    named('branch0', sequential(conv(o, 256, 1), conv(o, 384, 3, 2, 'valid'))),
-    named('branch1', sequential(conv(o, 256, 1), conv(o, b1, 3, 2, 'valid'))),
-    named('branch2', sequential(conv(o, 256, 1), conv(o, b2a, 3), conv(o, b2b, 3, 2, 'valid'))),
+    named('branch0', numbered([conv(o, 256, 1), conv(o, 384, 3, 2, 'valid')])),
+    named('branch1', numbered([conv(o, 256, 1), conv(o, b1, 3, 2, 'valid')])),
+    named('branch2', numbered([conv(o, 256, 1), conv(o, b2a, 3), conv(o, b2b, 3, 2, 'valid')])),
     maxPool3x3s2(o),
   )
 }

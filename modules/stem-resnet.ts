@@ -1,5 +1,7 @@
-import { Layer, branches, named, sequential } from '../lib/nn'
-import { BlockOptions, avgPool3x3s1, conv, maxPool3x3s2 } from './options'
+import { Layer, branches, named, numbered } from '../lib/nn'
+import { conv } from './basic-conv'
+import { BlockOptions } from './options'
+import { avgPool3x3s1, maxPool3x3s2 } from './pools'
 
 /** The layers both Inception-ResNet stems share, with timm / facenet-pytorch names (spec §1.2, §1.3). */
 const common = (o: BlockOptions): Layer[] => [
@@ -20,8 +22,8 @@ export const stemResNetV2 = (o: BlockOptions): Layer[] => [
   named('maxpool_5a', maxPool3x3s2(o)),
   named('mixed_5b', branches(
     named('branch0', conv(o, 96, 1)),
-    named('branch1', sequential(conv(o, 48, 1), conv(o, 64, 5))),
-    named('branch2', sequential(conv(o, 64, 1), conv(o, 96, 3), conv(o, 96, 3))),
-    named('branch3', sequential(avgPool3x3s1(), conv(o, 64, 1))),
+    named('branch1', numbered([conv(o, 48, 1), conv(o, 64, 5)])),
+    named('branch2', numbered([conv(o, 64, 1), conv(o, 96, 3), conv(o, 96, 3)])),
+    named('branch3', numbered([avgPool3x3s1(), conv(o, 64, 1)])),
   )),
 ]

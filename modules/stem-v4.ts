@@ -1,5 +1,7 @@
-import { Layer, branches, named, sequential } from '../lib/nn'
-import { BlockOptions, conv, maxPool3x3s2 } from './options'
+import { Layer, branches, named, numbered } from '../lib/nn'
+import { conv } from './basic-conv'
+import { BlockOptions } from './options'
+import { maxPool3x3s2 } from './pools'
 
 /**
  * Stem of Inception-v4 (spec §1.1), as the six layers timm numbers features.0-5. The last 192-filter
@@ -16,8 +18,8 @@ export const stemV4 = (o: BlockOptions): Layer[] => {
     branches(maxPool3x3s2(o), named('conv', conv(o, 96, 3, 2, 'valid'))),
     // Mixed_4a
     branches(
-      named('branch0', sequential(conv(o, 64, 1), conv(o, 96, 3, 1, 'valid'))),
-      named('branch1', sequential(conv(o, 64, 1), conv(o, 64, first), conv(o, 64, second), conv(o, 96, 3, 1, 'valid'))),
+      named('branch0', numbered([conv(o, 64, 1), conv(o, 96, 3, 1, 'valid')])),
+      named('branch1', numbered([conv(o, 64, 1), conv(o, 64, first), conv(o, 64, second), conv(o, 96, 3, 1, 'valid')])),
     ),
     // Mixed_5a: [conv, max pool]
     branches(named('conv', conv(o, 192, 3, 2, 'valid')), maxPool3x3s2(o)),

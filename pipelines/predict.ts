@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'fs'
 import * as path from 'path'
 import { Backend } from '../lib/backend'
 import { readImage } from '../lib/data/image'
-import { TIMM_PREPROCESS, preprocess } from '../lib/data/preprocess'
+import { preprocess } from '../lib/data/preprocess'
+import { PRETRAINED_PREPROCESS } from '../modules'
 import { importStateDict, readSafetensors } from '../lib/io'
 import { keyFromSeed } from '../lib/tensor'
 import { ModelChoice, buildModel } from './model-options'
@@ -53,7 +54,7 @@ const softmax = (z: ArrayLike<number>): number[] => {
 export const predict = async (choice: ModelChoice, weights: string, images: readonly string[], be: Backend, top = 5): Promise<(Prediction | Failure)[]> => {
   if (images.length === 0) throw new Error('predict: give at least one image file')
   const net = buildModel(choice)
-  const cfg = { ...TIMM_PREPROCESS[choice.model], size: choice.input }
+  const cfg = { ...PRETRAINED_PREPROCESS[choice.model], size: choice.input }
   const file = await readSafetensors(weights)()
   if (isLeft(file)) throw file.left
   const loaded = importStateDict(net.spec([1, cfg.size, cfg.size, 3]), file.right.tensors, weights)

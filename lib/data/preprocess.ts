@@ -8,17 +8,12 @@ import { RgbImage } from './image'
  */
 export interface PreprocessConfig {
   readonly size: number
-  /** 0.875 for inception_v4.tf_in1k, 0.897 for inception_resnet_v2.tf_in1k. */
+  /** 0.875 for inception_v4.tf_in1k, 0.897 for inception_resnet_v2.tf_in1k (modules/pretrained.ts). */
   readonly cropFraction: number
   readonly mean: number
   readonly std: number
 }
 
-export const TIMM_PREPROCESS = {
-  'inception-v4': { size: 299, cropFraction: 0.875, mean: 0.5, std: 0.5 },
-  'inception-resnet-v2': { size: 299, cropFraction: 0.897, mean: 0.5, std: 0.5 },
-  'inception-resnet-v1': { size: 299, cropFraction: 0.875, mean: 0.5, std: 0.5 },
-} as const
 
 /** Keys' bicubic kernel with a = -0.5, as PIL uses. */
 const cubic = (x: number): number => {

@@ -1,5 +1,5 @@
 import { Shape, foldIn } from '../tensor'
-import { Applied, Layer, applyChild, defineLayer, located, segmentOf } from './layer'
+import { Applied, Layer, applyChild, defineLayer, located, named, segmentOf } from './layer'
 import { childTree, parentTree } from './nesting'
 import { Spec, SpecTree, prefixRows } from './spec'
 import { Tree } from '../tree'
@@ -53,6 +53,12 @@ export const serial = (...layers: Layer[]): Layer =>
     },
   })
 
-/** serial with its children named '0', '1', ... (PyTorch's nn.Sequential naming). */
-export const sequential = (...layers: Layer[]): Layer =>
-  serial(...layers.map((l, i) => ({ ...l, name: String(i) })))
+/**
+ * serial with its children named by position, '0', '1', ... from `offset` (PyTorch's nn.Sequential
+ * naming; a slice of one keeps its numbers). The one way children are numbered.
+ *
+ * @example
+ * numbered([conv(o, 48, 1), conv(o, 64, 5)])      // branch1.0.conv.weight, branch1.1.conv.weight
+ * numbered(blocks.slice(cut), cut)                // features.18, features.19, ...
+ */
+export const numbered = (layers: readonly Layer[], offset = 0): Layer => serial(...layers.map((l, i) => named(String(offset + i), l)))

@@ -1,7 +1,7 @@
 import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { CHANNEL_AFFINE, CHANNEL_AFFINE2, CHANNEL_AFFINE_RELU, mapChannels } from './elementwise'
-import { reduceRows } from './reduce'
+import { reduceRows } from './internal/reduce'
 
 /**
  * Batch normalisation over the last (channel) axis. Training uses the batch's mean and biased

@@ -1,6 +1,6 @@
 import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
-import { launch, keyOf } from './launch'
+import { launch, keyOf } from './internal/launch'
 
 /**
  * Channel (last-axis) concatenation and its inverse. The concat kernel is generated per arity: a

@@ -1,9 +1,9 @@
 import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
-import { launch, keyOf, unblock4 } from './launch'
-import { reduceRows } from './reduce'
-import { Padding, Window2D, cropNHWC, padNHWC, window2d } from './padding'
-import { table, tapReach, windowStarts, withZeroRow } from './windows'
+import { launch, keyOf, unblock4 } from './internal/launch'
+import { reduceRows } from './internal/reduce'
+import { Padding, Window2D, cropNHWC, padNHWC, window2d } from './internal/padding'
+import { table, tapReach, windowStarts, withZeroRow } from './internal/windows'
 
 /**
  * 2-D convolution, NHWC input, HWIO filter [kh, kw, cin, cout], TensorFlow padding. Three kernels,

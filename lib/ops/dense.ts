@@ -1,7 +1,7 @@
 import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { matmulFlat } from './matmul'
-import { reduceRows } from './reduce'
+import { reduceRows } from './internal/reduce'
 
 /** Fully connected layer: y[N, O] = x[N, I] · W[I, O] + b[O]; gradients through the same matmul kernel. */
 const check = (x: Tensor, w: Tensor, what: string) => {

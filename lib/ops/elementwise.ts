@@ -1,6 +1,6 @@
 import { Backend } from '../backend'
 import { Tensor, sameShape, shapeToString } from '../tensor'
-import { launch, keyOf } from './launch'
+import { launch, keyOf } from './internal/launch'
 
 /**
  * Elementwise kernels over a tensor seen as [rows, C] with C its last dimension: thread.x runs over

@@ -1,6 +1,6 @@
 import { Backend } from '../backend'
 import { Tensor, nhwc } from '../tensor'
-import { launch, keyOf } from './launch'
+import { launch, keyOf } from './internal/launch'
 
 /** Global average pooling NHWC → [N, C], and its gradient (dy spread evenly over each image). */
 const forwardSource = `function (x) {

@@ -1,6 +1,6 @@
 import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
-import { launch, keyOf, unblock4 } from './launch'
+import { launch, keyOf, unblock4 } from './internal/launch'
 
 export interface MatmulOptions {
   /** a is stored [K, M] and used transposed. */

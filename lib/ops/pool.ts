@@ -1,8 +1,8 @@
 import { Backend } from '../backend'
 import { Tensor } from '../tensor'
-import { launch, keyOf } from './launch'
-import { Padding, Window2D, cropNHWC, padNHWC, window2d } from './padding'
-import { table, tapReach, windowStarts, withZeroRow } from './windows'
+import { launch, keyOf } from './internal/launch'
+import { Padding, Window2D, cropNHWC, padNHWC, window2d } from './internal/padding'
+import { table, tapReach, windowStarts, withZeroRow } from './internal/windows'
 
 /**
  * Max and average pooling, NHWC, TensorFlow padding. Windows read a padded copy of the input (max

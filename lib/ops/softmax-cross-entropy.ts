@@ -1,6 +1,6 @@
 import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
-import { launch, keyOf } from './launch'
+import { launch, keyOf } from './internal/launch'
 
 /**
  * Mean softmax cross-entropy of logits [N, K] against integer labels, with optional label

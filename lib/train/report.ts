@@ -4,7 +4,7 @@ import { TrainEvent } from './state'
  * The run's report: one self-contained HTML page (inline SVG, no scripts, no network) with the
  * loss, accuracy and learning-rate curves, throughput, final metrics and the configuration.
  */
-type Series = { name: string; color: string; points: [number, number][] }
+export type Series = { name: string; color: string; points: [number, number][] }
 
 const escape = (s: string) => s.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
 

@@ -1,6 +1,7 @@
 import test from 'ava'
 import { RgbImage } from '../../lib/data/image'
-import { TIMM_PREPROCESS, centerCrop, preprocess, resizeBicubic } from '../../lib/data/preprocess'
+import { centerCrop, preprocess, resizeBicubic } from '../../lib/data/preprocess'
+import { PRETRAINED_PREPROCESS } from '../../modules'
 
 const image = (width: number, height: number, f: (x: number, y: number, c: number) => number): RgbImage => {
   const rgb = new Float32Array(width * height * 3)
@@ -26,7 +27,7 @@ test('centre crop takes the middle (offsets rounded half to even, as torchvision
 })
 
 test("timm's evaluation transform: shorter side to floor(299 / crop), centre 299, pixels to [-1, 1]", t => {
-  const x = preprocess(image(400, 600, (_x, _y, c) => [0, 255, 127.5][c]!), TIMM_PREPROCESS['inception-v4'])
+  const x = preprocess(image(400, 600, (_x, _y, c) => [0, 255, 127.5][c]!), PRETRAINED_PREPROCESS['inception-v4'])
   t.deepEqual(x.shape, [1, 299, 299, 3])
   t.true(Math.abs(x.data[0]! + 1) < 1e-4 && Math.abs(x.data[1]! - 1) < 1e-4 && Math.abs(x.data[2]!) < 1e-4)
   t.is(Math.floor(299 / 0.875), 341)
@@ -35,6 +36,6 @@ test("timm's evaluation transform: shorter side to floor(299 / crop), centre 299
 
 test('an image already at the input size is used as it is', t => {
   const img = image(299, 299, (x, y, c) => (x * 7 + y * 3 + c) % 256)
-  const x = preprocess(img, TIMM_PREPROCESS['inception-resnet-v2'])
+  const x = preprocess(img, PRETRAINED_PREPROCESS['inception-resnet-v2'])
   t.true(x.data.every((v, i) => Math.abs(v - (img.rgb[i]! / 255 - 0.5) / 0.5) < 1e-6))
 })

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { Layer, Spec, countSpec, sequential } from '../../lib/nn'
+import { Layer, Spec, countSpec, numbered } from '../../lib/nn'
 import * as m from '../../modules'
 
 /**
@@ -19,7 +19,7 @@ interface Row {
   readonly mmacs: number
 }
 
-const stem = (layers: (o: m.BlockOptions) => Layer[]) => (o: m.BlockOptions) => sequential(...layers(o))
+const stem = (layers: (o: m.BlockOptions) => Layer[]) => (o: m.BlockOptions) => numbered(layers(o))
 
 const rows: Row[] = [
   { name: 'v4 stem', block: stem(m.stemV4), input: [299, 299, 3], output: [35, 35, 384], betaOnly: 604864, affine: 605728, stats: 1728, mmacs: 2289.9 },

@@ -1,4 +1,4 @@
-import { Window2D } from '../padding'
+import { Window2D } from '../internal/padding'
 
 /** Float64 pooling with explicit bounds checks (no padded copies): the oracle for pool.ts. */
 const pool = (g: Window2D, x: ArrayLike<number>, reduce: 'max' | 'avg'): Float64Array => {

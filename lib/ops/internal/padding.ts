@@ -1,4 +1,4 @@
-import { Tensor, nhwc } from '../tensor'
+import { Tensor, nhwc } from '../../tensor'
 
 export type Padding = 'valid' | 'same'
 

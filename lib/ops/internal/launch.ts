@@ -1,5 +1,5 @@
 import { GPU } from 'gpu.js'
-import { Backend, KernelSettings, flatOutput } from '../backend'
+import { Backend, KernelSettings, flatOutput } from '../../backend'
 
 /**
  * Compiles (once per key) and runs a kernel given as source text, returning its output as one flat
