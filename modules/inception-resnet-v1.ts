@@ -10,6 +10,9 @@ import { stemResNetV1 } from './stem-resnet'
  * Reduction-A(192, 192, 256, 384), 10 × B, Reduction-B, 5 × C plus a final C block (scale 1.0, no
  * ReLU), pool, dropout, then a classifier `logits` (facenet returns pre-logits; an ImageNet head is
  * the paper's). PAPER: 5 / 10 / 5 blocks, the last C block without ReLU.
+ *
+ * @example
+ * const net = inceptionResNetV1({ width: 1 / 8, repeats: [1, 1, 1], sameStride2: true, classes: 10 }) // 28×28 digits
  */
 export const inceptionResNetV1 = (opts: NetworkOptions = {}): Layer => {
   const o = blockOptions(opts)

@@ -13,6 +13,9 @@ import { stemV4 } from './stem-v4'
  * 10 × A, Reduction-A(256, 256, 384, 384), 20 × B, Reduction-B, 9 × C plus a final C block with
  * scale 1.0 and no ReLU, Conv2d_7b 1x1 1536, pool, dropout, `classif`. PAPER: the Inception-v4 stem,
  * 5 / 10 / 5 blocks (the last without ReLU), no Conv2d_7b.
+ *
+ * @example
+ * const net = inceptionResNetV2() // timm's inception_resnet_v2: load its weights with importStateDict
  */
 export const inceptionResNetV2 = (opts: NetworkOptions = {}): Layer => {
   const o = blockOptions(opts)

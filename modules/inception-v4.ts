@@ -13,6 +13,10 @@ import { stemV4 } from './stem-v4'
  * 3 × C, global average pool, dropout (keep 0.8), classifier. Parameter paths are timm's
  * (`features.N...`, `last_linear`), so timm's inception_v4 weights load by name; the optional
  * auxiliary head is `aux_logits`.
+ *
+ * @example
+ * const net = inceptionV4({ classes: 10, width: 1 / 4 })
+ * const { params, state } = net.init(keyFromSeed(0), [8, 299, 299, 3])
  */
 export const inceptionV4 = (opts: NetworkOptions = {}): Layer => {
   const o = blockOptions(opts)

@@ -47,6 +47,14 @@ export const parseEvaluateFlags = (argv: readonly string[]): { flags: EvaluateFl
   return { config, flags: { weights: v.weights, crops: v.crops, cropPct: v.cropPct ?? (v.crops === 'centre' ? 1 : 0.875), ...(v.out ? { out: v.out } : {}) } }
 }
 
+/**
+ * Evaluates weight files (an ensemble when several) on the configuration's held-out data with the
+ * chosen crops; softmax probabilities are averaged over crops and models.
+ *
+ * @example
+ * const r = await runEvaluation(decodeConfig({}, 'mine'), { weights: ['a.safetensors', 'b.safetensors'], crops: '10', cropPct: 0.875 }, backend, console.error)
+ * r.top1, r.confusion
+ */
 export const runEvaluation = async (config: TrainConfig, f: EvaluateFlags, backend: Backend, log: (s: string) => void) => {
   const data = await openData(config, log)
   const dataset = data.heldOut ?? data.train

@@ -94,6 +94,10 @@ export const pickAuto = (found: readonly Availability[]): Availability => {
  * Resolves a mode to a backend. `auto` takes a hardware GPU (WebGPU first, then headless GL) and
  * otherwise `webasm`: a software-emulated GPU is never preferred over webasm. An explicit mode that
  * is unavailable is an error naming why, never a silent fallback.
+ *
+ * @example
+ * const backend = await createBackend('auto') // or 'webasm', 'cpu', 'headlessgl', 'webgpu'
+ * try { await ops.relu(x, backend) } finally { await backend.destroy() }
  */
 export const createBackend = async (mode: Mode = modeFromEnv()): Promise<Backend> => {
   const found = await availability()

@@ -43,6 +43,9 @@ export const rmsproptf = (o: OptimizerOptions = {}): Transform =>
 /**
  * PyTorch's torch.optim.RMSprop: v starts at 0, b ← μ·b + g/(sqrt(v) + ε), θ ← θ − lr·b (the
  * learning rate applied after momentum). Defaults: ρ 0.9 (timm's), μ 0.9, ε 1e-8 (PyTorch's).
+ *
+ * @example
+ * const opt = rmsprop({ momentum: 0.9, epsilon: 1e-8, weightDecay: 1e-4 })
  */
 export const rmsprop = (o: OptimizerOptions = {}): Transform =>
   chain(
@@ -52,7 +55,11 @@ export const rmsprop = (o: OptimizerOptions = {}): Transform =>
     scaleByLearningRate(),
   )
 
-/** PyTorch's SGD with momentum (dampening 0): b ← μ·b + g, θ ← θ − lr·b. Default μ 0.9. */
+/** PyTorch's SGD with momentum (dampening 0): b ← μ·b + g, θ ← θ − lr·b. Default μ 0.9.
+ *
+ * @example
+ * const opt = sgd({ momentum: 0.9, weightDecay: 4e-5, clipGrad: 2 })
+ */
 export const sgd = (o: OptimizerOptions = {}): Transform => chain(...prelude(o), trace(o.momentum ?? 0.9), scaleByLearningRate())
 
 /** The optimizer a name selects. */

@@ -20,6 +20,12 @@ const fmix = (h: number): number => {
 export const bits = (key: Key, counter: number): number =>
   fmix((key[0] ^ fmix((counter + Math.imul(key[1], 0x9e3779b9)) >>> 0)) >>> 0)
 
+/**
+ * A key from an integer seed (the same seed, the same numbers everywhere).
+ *
+ * @example
+ * const [initKey, dropoutKey] = split(keyFromSeed(42))
+ */
 export const keyFromSeed = (seed: number): Key => {
   if (!Number.isInteger(seed)) throw new TypeError(`key: seed must be an integer, got ${seed}`)
   return [fmix(seed >>> 0 ^ 0x5bd1e995), fmix(((seed / 0x100000000) | 0) ^ 0x27d4eb2f)]

@@ -4,6 +4,10 @@ import { Shape, checkShape, sizeOf, shapeToString } from './shape'
  * An immutable float32 tensor. Ops never write into a tensor's data: they return new tensors.
  * `data` is exposed for speed (kernels read it directly); treat it as read-only. The wrapper and
  * its shape are frozen so accidental reassignment fails loudly.
+ *
+ * @example
+ * const x = Tensor.fromArray([2, 2], [1, 2, 3, 4])
+ * x.reshape([4]).toArray() // [1, 2, 3, 4]
  */
 export class Tensor {
   readonly shape: Shape

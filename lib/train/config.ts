@@ -91,6 +91,9 @@ export type TrainConfig = t.TypeOf<typeof TrainConfig>
  * weight decay 4e-5), label smoothing 0.1, and batch-norm momentum 0.1 (TF-slim's 0.0003 is for
  * ImageNet-length runs: at 0.0003 the running statistics would still be mostly their initial
  * values after ten epochs of 281 steps).
+ *
+ * @example
+ * const config = { ...DEFAULT_CONFIG, epochs: 2 } // or decodeConfig({ epochs: 2 }, 'mine')
  */
 export const DEFAULT_CONFIG: TrainConfig = {
   model: 'inception-resnet-v1-tiny', variant: 'ref', width: 0.125, repeats: [1, 1, 1], sameStride2: true, aux: false,

@@ -90,6 +90,11 @@ export const metricsOf = (probs: Float64Array, labels: readonly number[], k: num
   return { top1: top1 / n, top5: top5 / n, loss: loss / n, examples: labels.length, confusion }
 }
 
-/** probabilities, then metricsOf against the dataset's labels. */
+/** probabilities, then metricsOf against the dataset's labels.
+ *
+ * @example
+ * const m = await evaluate({ net, params, state, dataset: mnist().heldOut, views: e => [prepare(e, key)], batchSize: 100, classes: 10, backend })
+ * m.top1 // in [0, 1]
+ */
 export const evaluate = async (o: EvaluateOptions): Promise<Metrics> =>
   metricsOf(await probabilities(o), Array.from({ length: o.dataset.size }, (_, i) => o.dataset.get(i).label), o.classes)
