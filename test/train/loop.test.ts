@@ -116,3 +116,32 @@ test('unsubscribing stops the loop: no step starts and no batch is read afterwar
   t.is(o.dataset.reads, reads)
   t.true(reads <= 3 * 4, `read ${reads}`)
 })
+
+test('a writer killed mid-checkpoint leaves the previous checkpoint whole and readable', async t => {
+  const o = await setup()
+  const dir = mkdtempSync(path.join(tmpdir(), 'rxc-kill-'))
+  const file = path.join(dir, 'last.ckpt.safetensors')
+  t.true(isRight(await writeCheckpoint(file, { ...o.initial, step: 7 }, { run: 'first' })()))
+  const before = readFileSync(file)
+  // a child process rewrites the same checkpoint with 256 MB of parameters, over and over
+  const lib = path.join(__dirname, '..', '..', 'lib', 'train', 'checkpoint.ts')
+  const code = `const { writeCheckpoint } = require(${JSON.stringify(lib)}); const { Tensor } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'tensor'))});
+const big = { params: { w: Tensor.fill([64, 1024, 1024], 1) }, state: {}, opt: {}, step: 8, key: [1, 2] };
+(async () => { for (;;) await writeCheckpoint(${JSON.stringify(file)}, big, { run: 'second' })() })()`
+  const { spawn } = await import('child_process')
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', code], { stdio: 'ignore' })
+  await new Promise<void>(resolve => {
+    const poll = setInterval(() => {
+      if (readdirSync(dir).some(f => f.endsWith('.tmp'))) {
+        clearInterval(poll)
+        resolve()
+      }
+    }, 5)
+  })
+  child.kill('SIGKILL')
+  await new Promise(r => child.on('close', r))
+  const r = await readCheckpoint(file)()
+  if (!isRight(r)) return t.fail(r.left.message)
+  // either the old file or a complete new one: never a torn one
+  t.true(r.right.snapshot.step === 7 ? readFileSync(file).equals(before) : r.right.snapshot.step === 8)
+})
