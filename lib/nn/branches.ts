@@ -9,6 +9,9 @@ import { Tree } from '../tree'
  * Fan-out then channel concat, in the order given: the Inception block. Every branch sees the same
  * input; their outputs must agree on N, H and W. Backward splits dy by the branches' widths and
  * sums the input gradients.
+ *
+ * @example
+ * const mixed = branches(named('branch0', conv1x1), named('branch1', numbered([conv1x1b, conv3x3])))
  */
 export const branches = (...layers: Layer[]): Layer =>
   defineLayer({

@@ -4,6 +4,9 @@ import { Layer, defineLayer } from './layer'
 /**
  * A layer built from its input shape, once per shape: for layers whose hyperparameters depend on
  * it, like the auxiliary head's convolution whose kernel covers the whole feature map.
+ *
+ * @example
+ * const head = deferred('aux head', shape => conv2d({ filters: 768, kernel: [shape[1]!, shape[2]!], padding: 'valid' }))
  */
 export const deferred = (kind: string, build: (inputShape: Shape) => Layer): Layer => {
   const built = new Map<string, Layer>()

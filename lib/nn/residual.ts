@@ -2,6 +2,12 @@ import { relu, reluGrad, scale as scaleBy, scaledAdd, add } from '../ops'
 import { sameShape, shapeToString } from '../tensor'
 import { Layer, LayerShapeError, defineLayer } from './layer'
 
+/**
+ * residual's options: the scale of the body's output and the activation after the sum.
+ *
+ * @example
+ * residual(body, { scale: 0.17, activation: 'relu' })
+ */
 export interface ResidualOptions {
   /** Multiplies the body's output before the sum (Inception-ResNet uses 0.1-0.3). */
   readonly scale?: number
@@ -13,6 +19,9 @@ export interface ResidualOptions {
  * y = act(x + scale · body(x)): the Inception-ResNet block around its branches and linear 1×1
  * projection. The body's parameters are the block's own (not nested), matching timm's names. The
  * body may be given as a function of the input's channel count, for a projection back to it.
+ *
+ * @example
+ * residual(c => serial(branches(a, b), named('conv2d', conv2d({ filters: c, kernel: 1, bias: true }))), { scale: 0.17 })
  */
 export const residual = (body: Layer | ((channels: number) => Layer), opts: ResidualOptions = {}): Layer => {
   const s = opts.scale ?? 1

@@ -7,6 +7,9 @@ import { Tree } from '../tree'
 /**
  * Layers one after another. spec threads the shape through every child (errors name the child's
  * path); apply threads the activation; backward runs the children's backward functions in reverse.
+ *
+ * @example
+ * const net = serial(named('conv', conv2d({ filters: 8, kernel: 3 })), relu(), globalAvgPool(), named('fc', dense(10)))
  */
 export const serial = (...layers: Layer[]): Layer =>
   defineLayer({

@@ -8,6 +8,9 @@ import { reduceRows } from './internal/reduce'
  * variance and returns updated running statistics, `running ← decay · running + (1 - decay) · batch`
  * (TF's convention; the running variance takes the batch variance unbiased, as TF-slim and PyTorch do).
  * Inference uses the running statistics. Gamma is optional (TF-slim's Inception-ResNet-v2 has none).
+ *
+ * @example
+ * const opts: BatchNormOptions = { epsilon: 1e-3, decay: 0.9, relu: true }
  */
 export interface BatchNormOptions {
   readonly epsilon?: number
@@ -16,16 +19,34 @@ export interface BatchNormOptions {
   readonly relu?: boolean
 }
 
+/**
+ * Batch norm's learned parameters: optional gamma (scale) and beta (shift), one per channel.
+ *
+ * @example
+ * const p: BatchNormParams = { gamma: Tensor.ones([c]), beta: Tensor.zeros([c]) } // gamma optional
+ */
 export interface BatchNormParams {
   readonly gamma?: Tensor
   readonly beta: Tensor
 }
 
+/**
+ * Running mean and variance per channel, used in inference.
+ *
+ * @example
+ * const running: RunningStats = { mean: Tensor.zeros([c]), variance: Tensor.ones([c]) }
+ */
 export interface RunningStats {
   readonly mean: Tensor
   readonly variance: Tensor
 }
 
+/**
+ * BatchNormTraining
+ *
+ * @example
+ * const { y, running } = await batchNormTraining(x, p, running0, {}, backend)
+ */
 export interface BatchNormTraining {
   readonly y: Tensor
   /** What the backward pass needs: the batch mean and 1/sqrt(var + eps) per channel. */
@@ -34,7 +55,19 @@ export interface BatchNormTraining {
   readonly running: RunningStats
 }
 
+/**
+ * Batch-norm epsilon of TF-slim, Keras and timm for these networks (1e-3).
+ *
+ * @example
+ * batchNormTraining(x, p, running, { epsilon: DEFAULT_EPSILON }, backend)
+ */
 export const DEFAULT_EPSILON = 1e-3
+/**
+ * TF-slim's running-average decay (0.9997; PyTorch's momentum 0.0003).
+ *
+ * @example
+ * batchNormTraining(x, p, running, { decay: 1 - 0.1 }, backend) // PyTorch momentum 0.1
+ */
 export const DEFAULT_DECAY = 0.9997
 
 const check = (x: Tensor, p: BatchNormParams, what: string): number => {
@@ -58,6 +91,12 @@ const fold = (p: BatchNormParams, mean: ArrayLike<number>, invStd: ArrayLike<num
   return { scale, shift }
 }
 
+/**
+ * Inference-mode batch norm: (x − running mean) / sqrt(running variance + ε) · gamma + beta, optionally ReLU.
+ *
+ * @example
+ * const y = await batchNormInference(x, { beta }, running, { relu: true }, backend)
+ */
 export const batchNormInference = async (x: Tensor, p: BatchNormParams, running: RunningStats, opts: BatchNormOptions = {}, be: Backend): Promise<Tensor> => {
   const c = check(x, p, 'batchNorm')
   const eps = opts.epsilon ?? DEFAULT_EPSILON
@@ -66,6 +105,13 @@ export const batchNormInference = async (x: Tensor, p: BatchNormParams, running:
   return mapChannels(opts.relu ? CHANNEL_AFFINE_RELU : CHANNEL_AFFINE, x, { u: scale, v: shift }, be)
 }
 
+/**
+ * Training-mode batch norm with the batch's statistics; returns the output, what the backward pass needs and the updated running statistics.
+ *
+ * @example
+ * const r = await batchNormTraining(x, { gamma, beta }, running, { decay: 0.9 }, backend)
+ * const g = await batchNormTrainingGrad(x, dy, { gamma, beta }, r, backend)
+ */
 export const batchNormTraining = async (x: Tensor, p: BatchNormParams, running: RunningStats, opts: BatchNormOptions = {}, backend: Backend): Promise<BatchNormTraining> => {
   const c = check(x, p, 'batchNorm')
   const eps = opts.epsilon ?? DEFAULT_EPSILON
@@ -86,6 +132,12 @@ export const batchNormTraining = async (x: Tensor, p: BatchNormParams, running: 
   return { y, mean, invStd, running: runningOut }
 }
 
+/**
+ * Gradients of batch norm: input, and gamma when present, and beta.
+ *
+ * @example
+ * const { dx, dgamma, dbeta }: BatchNormGrads = await batchNormTrainingGrad(x, dy, p, r, backend)
+ */
 export interface BatchNormGrads {
   readonly dx: Tensor
   readonly dgamma?: Tensor
@@ -95,6 +147,9 @@ export interface BatchNormGrads {
 /**
  * Training-mode gradient (the ReLU, if fused, must already be applied to dy). With x̂ = (x - μ)·σ⁻¹,
  * dβ = Σ dy, dγ = Σ dy·x̂ and dx = γσ⁻¹ (dy - dβ/M - x̂ dγ/M), expanded to dy·k + x·u + v per channel.
+ *
+ * @example
+ * const { dx, dgamma, dbeta } = await batchNormTrainingGrad(x, dy, p, r, backend)
  */
 export const batchNormTrainingGrad = async (x: Tensor, dy: Tensor, p: BatchNormParams, saved: Pick<BatchNormTraining, 'mean' | 'invStd'>, backend: Backend): Promise<BatchNormGrads> => {
   const c = check(x, p, 'batchNorm gradient')
@@ -116,7 +171,11 @@ export const batchNormTrainingGrad = async (x: Tensor, dy: Tensor, p: BatchNormP
   return { dx, dbeta: Tensor.adopt([c], Float32Array.from(dbeta)), ...(p.gamma ? { dgamma: Tensor.adopt([c], Float32Array.from(dgamma)) } : {}) }
 }
 
-/** Inference-mode gradient (frozen statistics): dx = dy · γσ⁻¹, plus the parameter gradients. */
+/** Inference-mode gradient (frozen statistics): dx = dy · γσ⁻¹, plus the parameter gradients.
+ *
+ * @example
+ * const { dx, dbeta } = await batchNormInferenceGrad(x, dy, { beta }, running, {}, backend)
+ */
 export const batchNormInferenceGrad = async (x: Tensor, dy: Tensor, p: BatchNormParams, running: RunningStats, opts: BatchNormOptions = {}, backend: Backend): Promise<BatchNormGrads> => {
   const c = check(x, p, 'batchNorm gradient')
   const eps = opts.epsilon ?? DEFAULT_EPSILON

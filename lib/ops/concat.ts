@@ -22,6 +22,12 @@ const concatSource = (widths: readonly number[]): string => {
 }`
 }
 
+/**
+ * Concatenates NHWC tensors along channels (the Inception block's join).
+ *
+ * @example
+ * const y = await concatChannels([a, b], backend) // [n, h, w, ca + cb]
+ */
 export const concatChannels = async (xs: readonly Tensor[], be: Backend): Promise<Tensor> => {
   if (xs.length === 0) throw new RangeError('concat: nothing to concatenate')
   if (xs.length === 1) return xs[0]!
@@ -43,7 +49,11 @@ const sliceSource = `function (x) {
   return x[this.thread.y * this.constants.TOTAL + this.constants.OFFSET + this.thread.x];
 }`
 
-/** Channels [offset, offset + width) of x: the gradient of concat, one call per branch. */
+/** Channels [offset, offset + width) of x: the gradient of concat, one call per branch.
+ *
+ * @example
+ * const first8 = await sliceChannels(x, 0, 8, backend)
+ */
 export const sliceChannels = async (x: Tensor, offset: number, width: number, be: Backend): Promise<Tensor> => {
   const total = x.shape[x.rank - 1]!
   if (offset < 0 || width <= 0 || offset + width > total) {
@@ -56,7 +66,11 @@ export const sliceChannels = async (x: Tensor, offset: number, width: number, be
   return Tensor.adopt([...x.shape.slice(0, -1), width], out)
 }
 
-/** Splits the channels into consecutive pieces of the given widths. */
+/** Splits the channels into consecutive pieces of the given widths.
+ *
+ * @example
+ * const [da, db] = await splitChannels(dy, [ca, cb], backend)
+ */
 export const splitChannels = async (x: Tensor, widths: readonly number[], be: Backend): Promise<Tensor[]> => {
   const total = widths.reduce((a, b) => a + b, 0)
   if (total !== x.shape[x.rank - 1]) {

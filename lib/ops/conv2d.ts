@@ -13,6 +13,9 @@ import { table, tapReach, windowStarts, withZeroRow } from './internal/windows'
  *  - input gradient: rows are padded input positions; each tap either hits an output position or
  *    points at an all-zero row appended to dy, so the inner loop has no branches;
  *  - filter gradient: rows are (ky, kx, cin) filter rows, reduced over every output position.
+ *
+ * @example
+ * const opts: Conv2DOptions = { stride: 2, padding: 'valid', relu: true }
  */
 export interface Conv2DOptions {
   readonly stride?: number
@@ -21,12 +24,24 @@ export interface Conv2DOptions {
   readonly relu?: boolean
 }
 
+/**
+ * ConvGeometry
+ *
+ * @example
+ * const g = convGeometry([8, 35, 35, 96], [3, 3, 96, 96], { padding: 'same' }, 'conv')
+ */
 export interface ConvGeometry extends Window2D {
   readonly cout: number
   /** Number of output positions n·out_h·out_w. */
   readonly positions: number
 }
 
+/**
+ * The output size and padding of a convolution, checked (errors name `what`).
+ *
+ * @example
+ * const { outH, outW } = convGeometry(x.shape, w.shape, { stride: 2 }, 'stem conv')
+ */
 export const convGeometry = (x: readonly number[], w: readonly number[], opts: Conv2DOptions = {}, what = 'conv2d'): ConvGeometry => {
   if (w.length !== 4) throw new RangeError(`${what}: filter must be HWIO [kh, kw, cin, cout], got ${shapeToString(w)}`)
   const [kh, kw, cin, cout] = w as [number, number, number, number]
@@ -85,6 +100,12 @@ const constantsOf = (g: ConvGeometry) => ({
 
 const shapeKey = (g: ConvGeometry) => [g.n, g.h, g.w, g.c, g.kh, g.kw, g.cout, g.stride, g.y.before, g.y.after, g.x.before, g.x.after] as const
 
+/**
+ * 2-D convolution, NHWC input and HWIO weights, TensorFlow's 'valid' and 'same' padding, optional bias and fused ReLU.
+ *
+ * @example
+ * const y = await conv2d(x, w, undefined, { stride: 1, padding: 'same' }, backend) // x NHWC, w HWIO
+ */
 export const conv2d = async (x: Tensor, w: Tensor, bias: Tensor | undefined, opts: Conv2DOptions, be: Backend): Promise<Tensor> => {
   const g = convGeometry(x.shape, w.shape, opts)
   if (bias && (bias.rank !== 1 || bias.shape[0] !== g.cout)) {
@@ -136,6 +157,12 @@ const inputGradSource = (pairs: boolean): string => `function (dyz, w, reach) {
   return [s0, s1, s2, s3];
 }`
 
+/**
+ * The gradient of conv2d with respect to its input.
+ *
+ * @example
+ * const dx = await conv2dInputGrad(x.shape, w, dy, { padding: 'same' }, backend)
+ */
 export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: Tensor, opts: Conv2DOptions = {}, be: Backend): Promise<Tensor> => {
   const g = convGeometry(xShape, w.shape, opts, 'conv2d input gradient')
   const q = g.n * g.hp * g.wp
@@ -185,6 +212,12 @@ const tapOffsets = (g: ConvGeometry): Float32Array => {
   })
 }
 
+/**
+ * The gradient of conv2d with respect to its weights.
+ *
+ * @example
+ * const dw = await conv2dFilterGrad(x, w.shape, dy, { padding: 'same' }, backend)
+ */
 export const conv2dFilterGrad = async (x: Tensor, wShape: readonly number[], dy: Tensor, opts: Conv2DOptions = {}, be: Backend): Promise<Tensor> => {
   const g = convGeometry(x.shape, wShape, opts, 'conv2d filter gradient')
   const rows = g.kh * g.kw * g.c
@@ -199,13 +232,23 @@ export const conv2dFilterGrad = async (x: Tensor, wShape: readonly number[], dy:
   return Tensor.adopt(wShape, unblock4(blocked, rows, g.cout))
 }
 
+/**
+ * Both gradients of a convolution.
+ *
+ * @example
+ * const { dx, dw }: Conv2DGrads = await conv2dGrad(x, w, dy, {}, backend)
+ */
 export interface Conv2DGrads {
   readonly dx: Tensor
   readonly dw: Tensor
   readonly db: Tensor
 }
 
-/** All three gradients of conv2d (the fused ReLU, if any, must already be applied to dy). */
+/** All three gradients of conv2d (the fused ReLU, if any, must already be applied to dy).
+ *
+ * @example
+ * const { dx, dw } = await conv2dGrad(x, w, dy, { stride: 2, padding: 'valid' }, backend)
+ */
 export const conv2dGrad = async (x: Tensor, w: Tensor, dy: Tensor, opts: Conv2DOptions = {}, backend: Backend): Promise<Conv2DGrads> => {
   const cout = w.shape[3]!
   const [dx, dw, db] = await Promise.all([

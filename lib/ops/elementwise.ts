@@ -14,6 +14,12 @@ const source = (expr: string): string => `function (a, b, u, v, w, s) {
   return ${expr};
 }`
 
+/**
+ * An element-wise kernel: a name (part of the cache key) and the body's return expression.
+ *
+ * @example
+ * const SQUARE: Elementwise = { name: 'square', expr: 'a[i] * a[i]' }
+ */
 export interface Elementwise {
   readonly name: string
   readonly expr: string
@@ -21,6 +27,12 @@ export interface Elementwise {
 
 const EMPTY = new Float32Array(4)
 
+/**
+ * Runs an element-wise kernel over a tensor seen as [rows, C]; b is a second tensor of the same shape, u, v, w per-channel vectors, s a scalar.
+ *
+ * @example
+ * const y = await mapChannels({ name: 'square', expr: 'a[i] * a[i]' }, x, {}, backend)
+ */
 export const mapChannels = async (
   op: Elementwise, a: Tensor,
   inputs: { b?: Tensor; u?: Float32Array; v?: Float32Array; w?: Float32Array; s?: number } = {},
@@ -40,23 +52,105 @@ export const mapChannels = async (
   return Tensor.adopt(a.shape, await launch(be, spec, args, a.size))
 }
 
+/**
+ * max(a, 0).
+ *
+ * @example
+ * await mapChannels(RELU, x, {}, backend)
+ */
 export const RELU: Elementwise = { name: 'relu', expr: 'Math.max(a[i], 0)' }
-/** dy where the ReLU's output was positive (a = y, b = dy). */
+/** dy where the ReLU's output was positive (a = y, b = dy).
+ *
+ * @example
+ * await mapChannels(RELU_GRAD, y, { b: dy }, backend)
+ */
 export const RELU_GRAD: Elementwise = { name: 'relu.grad', expr: 'Math.sign(Math.max(a[i], 0)) * b[i]' }
+/**
+ * a + b.
+ *
+ * @example
+ * await mapChannels(ADD, a, { b }, backend)
+ */
 export const ADD: Elementwise = { name: 'add', expr: 'a[i] + b[i]' }
+/**
+ * a + s · b.
+ *
+ * @example
+ * await mapChannels(SCALED_ADD, a, { b, s: 0.17 }, backend)
+ */
 export const SCALED_ADD: Elementwise = { name: 'scaledAdd', expr: 'a[i] + s * b[i]' }
+/**
+ * s · a.
+ *
+ * @example
+ * await mapChannels(SCALE, a, { s: 2 }, backend)
+ */
 export const SCALE: Elementwise = { name: 'scale', expr: 's * a[i]' }
+/**
+ * a · b element-wise.
+ *
+ * @example
+ * await mapChannels(MUL, a, { b }, backend)
+ */
 export const MUL: Elementwise = { name: 'mul', expr: 'a[i] * b[i]' }
-/** x · u[c] + v[c]: batch norm folded to one scale and shift per channel. */
+/** x · u[c] + v[c]: batch norm folded to one scale and shift per channel.
+ *
+ * @example
+ * await mapChannels(CHANNEL_AFFINE, x, { u: scale, v: shift }, backend)
+ */
 export const CHANNEL_AFFINE: Elementwise = { name: 'channelAffine', expr: 'a[i] * u[c] + v[c]' }
+/**
+ * max(x · u[c] + v[c], 0): batch norm folded, then ReLU.
+ *
+ * @example
+ * await mapChannels(CHANNEL_AFFINE_RELU, x, { u: scale, v: shift }, backend)
+ */
 export const CHANNEL_AFFINE_RELU: Elementwise = { name: 'channelAffine.relu', expr: 'Math.max(a[i] * u[c] + v[c], 0)' }
-/** dy · u[c] + x · v[c] + w[c]: batch norm's input gradient in training mode, expanded. */
+/** dy · u[c] + x · v[c] + w[c]: batch norm's input gradient in training mode, expanded.
+ *
+ * @example
+ * await mapChannels(CHANNEL_AFFINE2, dy, { b: x, u, v, w }, backend)
+ */
 export const CHANNEL_AFFINE2: Elementwise = { name: 'channelAffine2', expr: 'a[i] * u[c] + b[i] * v[c] + w[c]' }
 
+/**
+ * max(x, 0) element-wise.
+ *
+ * @example
+ * const y = await relu(x, backend)
+ */
 export const relu = (x: Tensor, be: Backend) => mapChannels(RELU, x, {}, be)
+/**
+ * The gradient of ReLU given its output y: dy where y > 0.
+ *
+ * @example
+ * const dx = await reluGrad(y, dy, backend) // y: the ReLU's output
+ */
 export const reluGrad = (y: Tensor, dy: Tensor, be: Backend) => mapChannels(RELU_GRAD, y, { b: dy }, be)
+/**
+ * a + b (same shapes).
+ *
+ * @example
+ * const z = await add(a, b, backend)
+ */
 export const add = (a: Tensor, b: Tensor, be: Backend) => mapChannels(ADD, a, { b }, be)
-/** a + scale · b: the residual sum of Inception-ResNet blocks. */
+/** a + scale · b: the residual sum of Inception-ResNet blocks.
+ *
+ * @example
+ * const y = await scaledAdd(x, residual, 0.17, backend)
+ */
 export const scaledAdd = (a: Tensor, b: Tensor, scale: number, be: Backend) => mapChannels(SCALED_ADD, a, { b, s: scale }, be)
+/**
+ * s · a.
+ *
+ * @example
+ * const half = await scale(x, 0.5, backend)
+ */
 export const scale = (a: Tensor, s: number, be: Backend) => mapChannels(SCALE, a, { s }, be)
+/**
+ * a · b element-wise (same shapes).
+ *
+ * @example
+ * const z = await mul(a, b, backend)
+ */
 export const mul = (a: Tensor, b: Tensor, be: Backend) => mapChannels(MUL, a, { b }, be)

@@ -18,12 +18,24 @@ const gradSource = `function (dy) {
   return dy[n * this.constants.C + this.thread.x] / this.constants.HW;
 }`
 
+/**
+ * Mean over height and width: [N, H, W, C] to [N, C].
+ *
+ * @example
+ * const features = await globalAvgPool(x, backend) // [n, h, w, c] → [n, c]
+ */
 export const globalAvgPool = async (x: Tensor, be: Backend): Promise<Tensor> => {
   const { n, h, w, c } = nhwc(x.shape, 'globalAvgPool')
   const spec = { key: keyOf('gap', n, h * w, c), source: forwardSource, output: [c, n], constants: { HW: h * w, C: c } }
   return Tensor.adopt([n, c], await launch(be, spec, [x.data], n * c))
 }
 
+/**
+ * The gradient of globalAvgPool: dy / (H · W) spread over every position.
+ *
+ * @example
+ * const dx = await globalAvgPoolGrad(x.shape, dy, backend)
+ */
 export const globalAvgPoolGrad = async (xShape: readonly number[], dy: Tensor, be: Backend): Promise<Tensor> => {
   const { n, h, w, c } = nhwc(xShape, 'globalAvgPool gradient')
   const spec = { key: keyOf('gap.dx', n, h * w, c), source: gradSource, output: [c, n * h * w], constants: { HW: h * w, C: c } }

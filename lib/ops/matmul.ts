@@ -2,6 +2,12 @@ import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { launch, keyOf, unblock4 } from './internal/launch'
 
+/**
+ * Which operands are used transposed.
+ *
+ * @example
+ * const c = await matmul(a, b, { transposeA: true }, backend)
+ */
 export interface MatmulOptions {
   /** a is stored [K, M] and used transposed. */
   readonly transposeA?: boolean
@@ -46,7 +52,11 @@ const source = (ta: boolean, tb: boolean, bias: boolean, pairs: boolean): string
 }`
 }
 
-/** The raw kernel on flat data; used by dense and by tests. */
+/** The raw kernel on flat data; used by dense and by tests.
+ *
+ * @example
+ * const out = await matmulFlat(backend, a.data, b.data, m, k, n, {})
+ */
 export const matmulFlat = async (
   be: Backend, a: Float32Array, b: Float32Array, m: number, k: number, n: number,
   opts: MatmulOptions = {}, bias?: Float32Array,
@@ -66,6 +76,12 @@ export const matmulFlat = async (
 
 const ZERO = new Float32Array(4)
 
+/**
+ * Matrix product of rank-2 tensors, either operand optionally transposed.
+ *
+ * @example
+ * const c = await matmul(a, b, {}, backend) // [m, k] · [k, n]
+ */
 export const matmul = async (a: Tensor, b: Tensor, opts: MatmulOptions = {}, be: Backend): Promise<Tensor> => {
   if (a.rank !== 2 || b.rank !== 2) {
     throw new RangeError(`matmul: expected two matrices, got ${shapeToString(a.shape)} and ${shapeToString(b.shape)}`)

@@ -9,6 +9,9 @@ import { table, tapReach, windowStarts, withZeroRow } from './internal/windows'
  * pads with the lowest float, so padding never wins); 'same' average pooling divides by the number
  * of real cells in each window, excluding the padding, as TensorFlow does. Gradients gather over
  * padded input positions through the tap-reach table, like the convolution's input gradient.
+ *
+ * @example
+ * const opts: PoolOptions = { size: 3, stride: 2, padding: 'valid' }
  */
 export interface PoolOptions {
   readonly size?: number
@@ -16,6 +19,12 @@ export interface PoolOptions {
   readonly padding?: Padding
 }
 
+/**
+ * The output size and padding of a pooling window, checked (errors name `what`).
+ *
+ * @example
+ * const g = poolGeometry(x.shape, { size: 3, stride: 2 }, 'maxPool')
+ */
 export const poolGeometry = (shape: readonly number[], opts: PoolOptions, what: string): Window2D => {
   const k = opts.size ?? 3
   return window2d(shape, k, k, opts.stride ?? 2, opts.padding ?? 'valid', what)
@@ -106,6 +115,12 @@ const avgGradSource = `function (dyz, reach) {
 
 const outShape = (g: Window2D) => [g.n, g.y.out, g.x.out, g.c]
 
+/**
+ * Max pooling over size × size windows (padding reads the lowest float, never wins).
+ *
+ * @example
+ * const y = await maxPool(x, { size: 3, stride: 2, padding: 'valid' }, backend)
+ */
 export const maxPool = async (x: Tensor, opts: PoolOptions = {}, be: Backend): Promise<Tensor> => {
   const g = poolGeometry(x.shape, opts, 'maxPool')
   const p = positionsOf(g)
@@ -113,6 +128,12 @@ export const maxPool = async (x: Tensor, opts: PoolOptions = {}, be: Backend): P
   return Tensor.adopt(outShape(g), await launch(be, spec, [padNHWC(x, g, LOWEST), windowStarts(g, g.c)], p * g.c))
 }
 
+/**
+ * Average pooling; with 'same' padding the divisor counts only the positions inside the image (TensorFlow's).
+ *
+ * @example
+ * const y = await avgPool(x, { size: 3, stride: 1, padding: 'same' }, backend)
+ */
 export const avgPool = async (x: Tensor, opts: PoolOptions = {}, be: Backend): Promise<Tensor> => {
   const g = poolGeometry(x.shape, opts, 'avgPool')
   const p = positionsOf(g)
@@ -120,6 +141,12 @@ export const avgPool = async (x: Tensor, opts: PoolOptions = {}, be: Backend): P
   return Tensor.adopt(outShape(g), await launch(be, spec, [padNHWC(x, g), windowStarts(g, g.c), inverseCounts(g)], p * g.c))
 }
 
+/**
+ * The gradient of maxPool: each window's dy goes to its maximum.
+ *
+ * @example
+ * const dx = await maxPoolGrad(x, dy, { size: 3, stride: 2 }, backend)
+ */
 export const maxPoolGrad = async (x: Tensor, dy: Tensor, opts: PoolOptions = {}, backend: Backend): Promise<Tensor> => {
   const g = poolGeometry(x.shape, opts, 'maxPool gradient')
   const p = positionsOf(g)
@@ -132,6 +159,12 @@ export const maxPoolGrad = async (x: Tensor, dy: Tensor, opts: PoolOptions = {},
   return Tensor.adopt(x.shape, cropNHWC(padded, g))
 }
 
+/**
+ * The gradient of avgPool.
+ *
+ * @example
+ * const dx = await avgPoolGrad(x.shape, dy, { size: 3, stride: 1, padding: 'same' }, backend)
+ */
 export const avgPoolGrad = async (xShape: readonly number[], dy: Tensor, opts: PoolOptions = {}, be: Backend): Promise<Tensor> => {
   const g = poolGeometry(xShape, opts, 'avgPool gradient')
   const q = g.n * g.hp * g.wp

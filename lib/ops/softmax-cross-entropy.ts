@@ -26,6 +26,12 @@ const gradSource = `function (z, lse, t) {
   return (Math.exp(z[i] - lse[this.thread.y]) - t[i]) / this.constants.N;
 }`
 
+/**
+ * The mean loss, its gradient with respect to the logits, and each example's loss.
+ *
+ * @example
+ * const { loss, dlogits, losses }: CrossEntropy = await softmaxCrossEntropy(logits, labels, 0.1, backend)
+ */
 export interface CrossEntropy {
   readonly loss: number
   /** d loss / d logits. */
@@ -34,6 +40,12 @@ export interface CrossEntropy {
   readonly losses: Float64Array
 }
 
+/**
+ * Smoothed one-hot targets, (1 − ε) · onehot + ε / K, checking every label.
+ *
+ * @example
+ * targets([2, 0], 3, 0.1) // [0.033, 0.033, 0.933, 0.933, 0.033, 0.033]
+ */
 export const targets = (labels: readonly number[], classes: number, smoothing = 0): Float32Array => {
   const t = new Float32Array(labels.length * classes).fill(smoothing / classes)
   labels.forEach((l, n) => {
@@ -45,6 +57,12 @@ export const targets = (labels: readonly number[], classes: number, smoothing = 
   return t
 }
 
+/**
+ * Mean softmax cross-entropy with optional label smoothing (see the top of this file).
+ *
+ * @example
+ * const { loss, dlogits } = await softmaxCrossEntropy(logits, [3, 1], 0.1, backend)
+ */
 export const softmaxCrossEntropy = async (logits: Tensor, labels: readonly number[], smoothing = 0, backend: Backend): Promise<CrossEntropy> => {
   if (logits.rank !== 2 || logits.shape[0] !== labels.length) {
     throw new RangeError(`softmaxCrossEntropy: expected logits [${labels.length}, K] for ${labels.length} labels, got ${shapeToString(logits.shape)}`)

@@ -5,6 +5,12 @@ import { Tensor } from './tensor'
 /** Uniform in [0, 1) with 24 bits, exactly representable in float32. */
 const unit = (key: Key, i: number): number => (bits(key, i) >>> 8) / 16777216
 
+/**
+ * Uniform values in [low, high) drawn from (key, element index).
+ *
+ * @example
+ * const u = uniform(keyFromSeed(0), [2, 3], -1, 1)
+ */
 export const uniform = (key: Key, shape: Shape, low = 0, high = 1): Tensor => {
   const s = checkShape(shape, 'uniform')
   const out = new Float32Array(sizeOf(s))
@@ -19,6 +25,12 @@ const gaussian = (key: Key, i: number): number => {
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2)
 }
 
+/**
+ * Normal values (Box-Muller) drawn from (key, element index).
+ *
+ * @example
+ * const w = normal(keyFromSeed(0), [3, 3, 8, 16], 0, 0.05)
+ */
 export const normal = (key: Key, shape: Shape, mean = 0, stddev = 1): Tensor => {
   const s = checkShape(shape, 'normal')
   const out = new Float32Array(sizeOf(s))
@@ -30,6 +42,9 @@ export const normal = (key: Key, shape: Shape, mean = 0, stddev = 1): Tensor => 
  * Normal truncated to two standard deviations by redrawing (TensorFlow's truncated_normal, used by
  * TF-slim's initialisers). Redraws use fresh counters past the tensor's own range, so the result
  * still depends only on the key and the shape.
+ *
+ * @example
+ * const w = truncatedNormal(keyFromSeed(0), [3, 3, 8, 16], 0, 0.05)
  */
 export const truncatedNormal = (key: Key, shape: Shape, mean = 0, stddev = 1): Tensor => {
   const s = checkShape(shape, 'truncatedNormal')

@@ -5,6 +5,12 @@ import { leafSpec, onesSpec, zerosSpec } from '../spec'
 import { Tree } from '../../tree'
 import { param } from './primitive'
 
+/**
+ * batchNorm's options: gamma or not, epsilon, running-average decay, fused ReLU.
+ *
+ * @example
+ * batchNorm({ scale: false, epsilon: 1e-3, decay: 0.9997, relu: true })
+ */
 export interface BatchNormLayerOptions {
   /** Learn gamma (`weight`); TF-slim's Inception-ResNet-v2 has none. Default true. */
   readonly scale?: boolean
@@ -19,6 +25,9 @@ export interface BatchNormLayerOptions {
  * Batch normalisation with timm's names: `weight` (gamma), `bias` (beta) and the state
  * `running_mean`, `running_var`. Training normalises with batch statistics and returns updated
  * running statistics; inference uses the running ones.
+ *
+ * @example
+ * named('bn', batchNorm({ relu: true })) // bn.weight, bn.bias, bn.running_mean, bn.running_var
  */
 export const batchNorm = (o: BatchNormLayerOptions = {}): Layer => {
   const opts = { epsilon: o.epsilon ?? DEFAULT_EPSILON, decay: o.decay ?? DEFAULT_DECAY }

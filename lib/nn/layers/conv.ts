@@ -5,6 +5,12 @@ import { SpecTree, leafSpec, zerosSpec } from '../spec'
 import { EMPTY } from '../../tree'
 import { param } from './primitive'
 
+/**
+ * conv2d's options: filters, kernel, stride, padding, bias.
+ *
+ * @example
+ * conv2d({ filters: 64, kernel: [1, 7], stride: 1, padding: 'same', bias: false })
+ */
 export interface ConvOptions {
   readonly filters: number
   /** [kh, kw], or one number for a square kernel. */
@@ -18,11 +24,18 @@ export interface ConvOptions {
 /**
  * He (fan-in) initialisation from a truncated normal, corrected for the truncation's lost variance
  * (0.8796 is the stddev of a unit normal truncated at ±2), as Keras's he_normal / TF's variance_scaling.
+ *
+ * @example
+ * const w = heTruncated(key, [3, 3, 64, 96], 3 * 3 * 64)
  */
 export const heTruncated = (key: Key, shape: Shape, fanIn: number): Tensor =>
   truncatedNormal(key, shape, 0, Math.sqrt(2 / fanIn) / 0.87962566)
 
-/** 2-D convolution with HWIO `weight` (and `bias` when asked for). */
+/** 2-D convolution with HWIO `weight` (and `bias` when asked for).
+ *
+ * @example
+ * named('conv', conv2d({ filters: 32, kernel: 3, stride: 2, padding: 'valid' })) // conv.weight [3, 3, cin, 32]
+ */
 export const conv2d = (o: ConvOptions): Layer => {
   const [kh, kw] = typeof o.kernel === 'number' ? [o.kernel, o.kernel] : o.kernel
   const opts: Conv2DOptions = { stride: o.stride ?? 1, padding: o.padding ?? 'valid' }

@@ -8,20 +8,34 @@ const outShape = (kind: string, o: PoolOptions) => (s: readonly number[]) => {
   return [g.n, g.y.out, g.x.out, g.c]
 }
 
+/**
+ * The max-pooling layer.
+ *
+ * @example
+ * maxPool({ size: 3, stride: 2, padding: 'valid' })
+ */
 export const maxPool = (opts: PoolOptions = {}) =>
   stateless(describe('maxPool', opts), outShape('maxPool', opts), async (x, ctx) => ({
     y: await maxPoolOp(x, opts, ctx.backend),
     back: dy => maxPoolGrad(x, dy, opts, ctx.backend),
   }))
 
-/** Average pooling; 'same' padding excludes the padded cells from each window's divisor (TensorFlow's rule). */
+/** Average pooling; 'same' padding excludes the padded cells from each window's divisor (TensorFlow's rule).
+ *
+ * @example
+ * avgPool({ size: 3, stride: 1, padding: 'same' })
+ */
 export const avgPool = (opts: PoolOptions = {}) =>
   stateless(describe('avgPool', opts), outShape('avgPool', opts), async (x, ctx) => ({
     y: await avgPoolOp(x, opts, ctx.backend),
     back: dy => avgPoolGrad(x.shape, dy, opts, ctx.backend),
   }))
 
-/** NHWC → [N, C]. */
+/** NHWC → [N, C].
+ *
+ * @example
+ * serial(globalAvgPool(), named('logits', dense(10)))
+ */
 export const globalAvgPool = () =>
   stateless('globalAvgPool', s => {
     if (s.length !== 4) throw new RangeError(`expected an NHWC input, got [${s.join(', ')}]`)
