@@ -3,7 +3,12 @@ import { conv } from './basic-conv'
 import { BlockOptions } from './options'
 import { avgPool3x3s1 } from './pools'
 
-/** Inception-A, 35x35x384 (spec §1.4). */
+/**
+ * Inception-A, 35x35x384 (spec §1.4).
+ *
+ * @example
+ * numbered(times(4, () => inceptionA(blockOptions({}))))
+ */
 export const inceptionA = (o: BlockOptions): Layer =>
   branches(
     named('branch0', conv(o, 96, 1)),

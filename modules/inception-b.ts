@@ -6,6 +6,9 @@ import { avgPool3x3s1 } from './pools'
 /**
  * Inception-B, 17x17x1024 (spec §1.6). REF orientations; PAPER follows the figure (two 1x7 in a row
  * in branch 1, 1x7 first in branch 2). Filter counts, hence parameters, are the same.
+ *
+ * @example
+ * numbered(times(7, () => inceptionB(blockOptions({}))))
  */
 export const inceptionB = (o: BlockOptions): Layer => {
   const paper = o.variant === 'paper'

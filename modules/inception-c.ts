@@ -7,6 +7,9 @@ import { avgPool3x3s1 } from './pools'
  * Inception-C, 8x8x1536 (spec §1.8). Branches 1 and 2 end in two parallel convs (1x3, 3x1) whose
  * outputs are concatenated; timm names these layers flat (branch1_0, branch1_1a, ...), which the
  * unnamed serial/branches reproduce. PAPER orients branch 2's 448/512 pair 1x3 then 3x1.
+ *
+ * @example
+ * numbered(times(3, () => inceptionC(blockOptions({}))))
  */
 export const inceptionC = (o: BlockOptions): Layer => {
   const [first, second]: [number, number][] = o.variant === 'paper' ? [[1, 3], [3, 1]] : [[3, 1], [1, 3]]

@@ -20,7 +20,8 @@ import { inceptionResNetV1 } from './inception-resnet-v1'
 import { inceptionResNetV2 } from './inception-resnet-v2'
 import { inceptionV4 } from './inception-v4'
 
-/** The networks by their CLI names.
+/**
+ * The networks by their CLI names.
  *
  * @example
  * const net = NETWORKS['inception-resnet-v2']({ classes: 5 })

@@ -1,7 +1,12 @@
 import { Layer, branches, named, serial } from '../lib/nn'
 import { BlockOptions, DEFAULT_BLOCK_OPTIONS } from './options'
 
-/** What the three network constructors accept (all optional; defaults build the released networks). */
+/**
+ * What the three network constructors accept (all optional; defaults build the released networks).
+ *
+ * @example
+ * inceptionV4({ classes: 10, width: 0.25, repeats: [1, 1, 1], dropoutKeep: 1, sameStride2: true })
+ */
 export interface NetworkOptions extends Partial<BlockOptions> {
   /** 1000 (timm, Keras, the paper); TF-slim's checkpoints have 1001 (a background class). */
   readonly classes?: number
@@ -19,18 +24,36 @@ export interface NetworkOptions extends Partial<BlockOptions> {
   readonly aux?: boolean
 }
 
+/**
+ * Network options completed with the block defaults.
+ *
+ * @example
+ * const o = blockOptions({ width: 0.5 }) // the defaults with width 0.5
+ */
 export const blockOptions = (o: NetworkOptions): BlockOptions => ({ ...DEFAULT_BLOCK_OPTIONS, ...o })
 
+/**
+ * The Inception-ResNet residual scales of the released networks (A 0.17, B 0.10, C 0.20).
+ *
+ * @example
+ * inceptionResNetV2({ scales: { ...DEFAULT_SCALES, a: 0.1 } })
+ */
 export const DEFAULT_SCALES = { a: 0.17, b: 0.1, c: 0.2 } as const
 
 /**
  * The main path continues with `rest`; the auxiliary head branches off beside it and its logits
  * are concatenated after the main ones.
+ *
+ * @example
+ * withAux([head, classifier], auxHead(o, classes)) // logits [main | aux]
  */
 export const withAux = (rest: Layer[], aux: Layer): Layer => branches(serial(...rest), named('aux_logits', aux))
 
-/** Layers named by their index from `offset` (a slice of an nn.Sequential keeps its numbering). */
-export const indexed = (layers: readonly Layer[], offset = 0): Layer => serial(...layers.map((l, i) => named(String(offset + i), l)))
 
-/** n layers from a factory, for the repeated blocks. */
+/**
+ * n layers from a factory, for the repeated blocks.
+ *
+ * @example
+ * numbered(times(4, () => inceptionA(o)))
+ */
 export const times = <A>(n: number, f: (i: number) => A): A[] => Array.from({ length: n }, (_, i) => f(i))

@@ -13,10 +13,20 @@ const common = (o: BlockOptions): Layer[] => [
   named('conv2d_4a', conv(o, 192, 3, 1, 'valid')),
 ]
 
-/** Inception-ResNet-v1 stem → 35x35x256. */
+/**
+ * Inception-ResNet-v1 stem → 35x35x256.
+ *
+ * @example
+ * serial(...stemResNetV1(blockOptions({})))
+ */
 export const stemResNetV1 = (o: BlockOptions): Layer[] => [...common(o), named('conv2d_4b', conv(o, 256, 3, 2, 'valid'))]
 
-/** Inception-ResNet-v2 stem as released (TF-slim; Inception-v3-like, with Mixed_5b) → 35x35x320. */
+/**
+ * Inception-ResNet-v2 stem as released (TF-slim; Inception-v3-like, with Mixed_5b) → 35x35x320.
+ *
+ * @example
+ * serial(...stemResNetV2(blockOptions({})))
+ */
 export const stemResNetV2 = (o: BlockOptions): Layer[] => [
   ...common(o),
   named('maxpool_5a', maxPool3x3s2(o)),

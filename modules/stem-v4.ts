@@ -7,6 +7,9 @@ import { maxPool3x3s2 } from './pools'
  * Stem of Inception-v4 (spec §1.1), as the six layers timm numbers features.0-5. The last 192-filter
  * conv is stride 2 'valid' (the figure's "192 V" is a known error). PAPER draws Mixed_4a's factorised
  * pair as 7x1 then 1x7; REF (and the weights) use 1x7 then 7x1.
+ *
+ * @example
+ * named('features', numbered(stemV4(blockOptions({}))))
  */
 export const stemV4 = (o: BlockOptions): Layer[] => {
   const [first, second]: [[number, number], [number, number]] = o.variant === 'paper' ? [[7, 1], [1, 7]] : [[1, 7], [7, 1]]

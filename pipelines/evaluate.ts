@@ -16,10 +16,13 @@ import { buildNetwork, classifierPrefix, inputShape, openData, readWeights } fro
  * Prints (and writes) top-1, top-5, loss and the confusion matrix as JSON.
  */
 export interface EvaluateFlags {
+  /** Weight files (timm names); several make an ensemble. */
   readonly weights: readonly string[]
+  /** centre | 10 | 12 | 144 (lib/data/crops.ts). */
   readonly crops: CropMode
   /** Shorter side ⌊S / cropPct⌋ before cropping; default 1 for centre (training's view), 0.875 otherwise. */
   readonly cropPct: number
+  /** Also write the JSON result there. */
   readonly out?: string
 }
 

@@ -2,16 +2,44 @@ import { GPU } from 'gpu.js'
 import { cpus } from 'os'
 import { Probe, probeHeadlessGL, probeWebGPU } from './probe'
 
+/**
+ * A backend that runs kernels: webasm, cpu, headlessgl or webgpu.
+ *
+ * @example
+ * const be = await createBackend('webasm' satisfies ConcreteMode)
+ */
 export type ConcreteMode = 'webasm' | 'cpu' | 'headlessgl' | 'webgpu'
+/**
+ * A concrete mode, or auto (a hardware GPU, else webasm).
+ *
+ * @example
+ * const be = await createBackend(process.env.RXCEPTION_BACKEND as Mode ?? 'auto')
+ */
 export type Mode = 'auto' | ConcreteMode
+/**
+ * Every mode, for flag checks.
+ *
+ * @example
+ * MODES.includes(flag as Mode)
+ */
 export const MODES: readonly Mode[] = ['auto', 'webasm', 'cpu', 'headlessgl', 'webgpu']
 
-/** A compiled gpu.js kernel: always called under the async contract (it returns a Promise). */
+/**
+ * A compiled gpu.js kernel: always called under the async contract (it returns a Promise).
+ *
+ * @example
+ * const k: Kernel = backend.kernel(key, gpu => gpu.createKernel(source, settings))
+ * await k(a, b)
+ */
 export type Kernel = (...args: unknown[]) => Promise<unknown>
 
 /**
  * One gpu.js instance and its kernel cache. Kernels are compiled once per (op, shape) key: after a
  * training loop's first step, `stats.compiled` stops growing.
+ *
+ * @example
+ * const be: Backend = await createBackend('auto')
+ * console.log(be.mode, be.device, be.stats.compiled)
  */
 export interface Backend {
   readonly mode: ConcreteMode
@@ -22,7 +50,12 @@ export interface Backend {
   destroy(): Promise<void>
 }
 
-/** Settings every kernel gets: single precision, the async contract (threads on webasm), the pool size. */
+/**
+ * Settings every kernel gets: single precision, the async contract (threads on webasm), the pool size.
+ *
+ * @example
+ * backend.kernel(key, (gpu, settings) => gpu.createKernel(source, { ...settings, output: [n] }))
+ */
 export interface KernelSettings {
   readonly precision: 'single'
   readonly asyncMode: true
@@ -34,6 +67,12 @@ export interface KernelSettings {
 
 const gpuMode = (mode: ConcreteMode): string => (mode === 'webasm' ? 'webasm' : mode)
 
+/**
+ * A backend of a mode without probing (tests; createBackend probes).
+ *
+ * @example
+ * const be = createBackendOf('cpu', 'CPU (plain JavaScript)')
+ */
 export const createBackendOf = (mode: ConcreteMode, device: string): Backend => {
   const gpu = new GPU({ mode: gpuMode(mode) } as any)
   const cache = new Map<string, Kernel>()
@@ -70,12 +109,23 @@ export const createBackendOf = (mode: ConcreteMode, device: string): Backend => 
   }
 }
 
+/**
+ * A mode and what its probe found.
+ *
+ * @example
+ * for (const a of await availability()) console.log(a.mode, a.probe.available)
+ */
 export interface Availability {
   readonly mode: ConcreteMode
   readonly probe: Probe
 }
 
-/** Which concrete backends work here, with what each found. */
+/**
+ * Which concrete backends work here, with what each found.
+ *
+ * @example
+ * const found = await availability()
+ */
 export const availability = async (): Promise<Availability[]> => [
   { mode: 'webasm', probe: { available: GPU.isWebAssemblySupported, device: 'CPU (WebAssembly SIMD, worker threads)', software: false } },
   { mode: 'cpu', probe: { available: true, device: 'CPU (plain JavaScript)', software: false } },
@@ -83,7 +133,12 @@ export const availability = async (): Promise<Availability[]> => [
   { mode: 'webgpu', probe: await probeWebGPU() },
 ]
 
-/** auto's rule: a hardware GPU (WebGPU, then headless GL), else webasm, else cpu; never a software GPU. */
+/**
+ * auto's rule: a hardware GPU (WebGPU, then headless GL), else webasm, else cpu; never a software GPU.
+ *
+ * @example
+ * pickAuto(await availability()).mode // 'webasm' on a CPU-only machine
+ */
 export const pickAuto = (found: readonly Availability[]): Availability => {
   const pick = (m: ConcreteMode) => found.find(a => a.mode === m)
   const usable = (a: Availability | undefined) => !!a && a.probe.available && !a.probe.software
@@ -113,7 +168,12 @@ export const createBackend = async (mode: Mode = modeFromEnv()): Promise<Backend
   return createBackendOf(mode, a.probe.device)
 }
 
-/** RXCEPTION_BACKEND chooses the mode; unset means auto. */
+/**
+ * RXCEPTION_BACKEND chooses the mode; unset means auto.
+ *
+ * @example
+ * modeFromEnv({ RXCEPTION_BACKEND: 'cpu' }) // 'cpu'
+ */
 export const modeFromEnv = (env: NodeJS.ProcessEnv = process.env): Mode => {
   const m = (env.RXCEPTION_BACKEND ?? 'auto').trim()
   if (!(MODES as readonly string[]).includes(m)) {

@@ -1,3 +1,2 @@
 export * from './backend'
-export * from './output'
 export type { Probe } from './probe'

@@ -2,6 +2,9 @@
  * Probes for the GPU backends. Each answers what it found, including whether the device is a software
  * rasteriser (Mesa llvmpipe / lavapipe, SwiftShader): those run our kernels 3-6x slower than webasm
  * on a CPU, so `auto` must not prefer them.
+ *
+ * @example
+ * const { available, device, software } = probeHeadlessGL()
  */
 export interface Probe {
   readonly available: boolean

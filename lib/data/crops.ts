@@ -16,10 +16,25 @@ import { crop, mirror, resizeTo } from './transforms'
  *    views (4 corners, centre, whole square) × 2 mirrors. GoogLeNet used shorter sides 256, 288, 320,
  *    352 for S = 224; for other S the same ratios: round(S · {256, 288, 320, 352} / 224), so 342,
  *    384, 427, 470 for 299 (the paper gives none).
+ *
+ * @example
+ * CROP_MODES.includes(flag as CropMode)
  */
 export const CROP_MODES = ['centre', '10', '12', '144'] as const
+/**
+ * centre | 10 | 12 | 144.
+ *
+ * @example
+ * cropViews(h, w, 299, '144' satisfies CropMode, 0.875)
+ */
 export type CropMode = (typeof CROP_MODES)[number]
 
+/**
+ * One view: the resized size, a square region of it, and whether it is mirrored.
+ *
+ * @example
+ * const v: View = { resized: [342, 456], region: { top: 21, left: 78, size: 299 }, mirror: false }
+ */
 export interface View {
   /** The resized image's [height, width]. */
   readonly resized: readonly [number, number]
@@ -28,12 +43,23 @@ export interface View {
   readonly mirror: boolean
 }
 
-/** [height, width] with the shorter side `side`, aspect kept. */
+/**
+ * [height, width] with the shorter side `side`, aspect kept.
+ *
+ * @example
+ * shorterSide(400, 300, 341) // [455, 341]
+ */
 export const shorterSide = (h: number, w: number, side: number): [number, number] =>
   h <= w ? [side, Math.max(side, Math.round((w * side) / h))] : [Math.max(side, Math.round((h * side) / w)), side]
 
 const GOOGLENET_SCALES = [256, 288, 320, 352]
 
+/**
+ * GoogLeNet's four shorter sides for its 224 input, scaled to `size`.
+ *
+ * @example
+ * scalesFor(299) // [342, 384, 427, 470]
+ */
 export const scalesFor = (size: number): number[] => GOOGLENET_SCALES.map(s => Math.round((size * s) / 224))
 
 /** The five S×S crops of a square (or rectangle) region: top-left, top-right, bottom-left, bottom-right, centre. */
@@ -75,7 +101,12 @@ export const cropViews = (h: number, w: number, size: number, mode: CropMode, cr
   return [...ten, ...mirrored([{ resized, region: { top: Math.floor((rh - m) / 2), left: Math.floor((rw - m) / 2), size: m }, mirror: false }])]
 }
 
-/** Renders the views of an [h, w, c] image (resizing once per scale). */
+/**
+ * Renders the views of an [h, w, c] image (resizing once per scale).
+ *
+ * @example
+ * const images = renderViews(image, 299, cropViews(image.shape[0]!, image.shape[1]!, 299, '10', 0.875))
+ */
 export const renderViews = (image: Tensor, size: number, views: readonly View[]): Tensor[] => {
   const cache = new Map<string, Tensor>()
   return views.map(v => {

@@ -1,6 +1,11 @@
 import { Tensor } from '../tensor'
 
-/** One labelled image: `image` is [height, width, channels] with values in [0, 1] as read from disk. */
+/**
+ * One labelled image: `image` is [height, width, channels] with values in [0, 1] as read from disk.
+ *
+ * @example
+ * const e: Example = { image: Tensor.fill([28, 28, 1], 0.5), label: 3 }
+ */
 export interface Example {
   readonly image: Tensor
   readonly label: number
@@ -23,19 +28,34 @@ export interface Dataset {
   get(index: number): Example
 }
 
-/** A record the loader refused, with where it came from ('DIR/3/x.png', 'FILE:12'). */
+/**
+ * A record the loader refused, with where it came from ('DIR/3/x.png', 'FILE:12').
+ *
+ * @example
+ * for (const s of loaded.skipped) console.error(`${s.where}: ${s.reason}`)
+ */
 export interface Skipped {
   readonly where: string
   readonly reason: string
 }
 
-/** What opening a source gives: the examples and the records that were skipped. */
+/**
+ * What opening a source gives: the examples and the records that were skipped.
+ *
+ * @example
+ * const { dataset, skipped } = await openSource('folder:digits', { onBad: 'skip' })
+ */
 export interface Loaded {
   readonly dataset: Dataset
   readonly skipped: readonly Skipped[]
 }
 
-/** A dataset over an array of examples. */
+/**
+ * A dataset over an array of examples.
+ *
+ * @example
+ * const d = arrayDataset('mine', [{ image: Tensor.zeros([8, 8, 1]), label: 0 }], 2)
+ */
 export const arrayDataset = (name: string, examples: readonly Example[], classes?: number, classNames?: readonly string[]): Dataset => ({
   name,
   size: examples.length,
@@ -44,7 +64,12 @@ export const arrayDataset = (name: string, examples: readonly Example[], classes
   get: i => examples[i]!,
 })
 
-/** The examples at the given indices (a split). */
+/**
+ * The examples at the given indices (a split).
+ *
+ * @example
+ * const firstHundred = subset(d, 'first 100', Array.from({ length: 100 }, (_, i) => i))
+ */
 export const subset = (d: Dataset, name: string, indices: readonly number[]): Dataset => ({
   name,
   size: indices.length,

@@ -3,7 +3,12 @@ import * as jpeg from 'jpeg-js'
 import { PNG } from 'pngjs'
 import { checkJpegData, checkPngData, readHeader } from './image-header'
 
-/** A decoded image: RGB, row-major, values 0-255 as float32. */
+/**
+ * A decoded image: RGB, row-major, values 0-255 as float32.
+ *
+ * @example
+ * const { width, height, rgb } = await readImage('cat.jpg') // rgb: 0-255, 3 values a pixel
+ */
 export interface RgbImage {
   readonly width: number
   readonly height: number
@@ -13,8 +18,17 @@ export interface RgbImage {
 /**
  * Limits on what is read: files over MAX_IMAGE_BYTES and images declaring more than MAX_PIXELS are
  * refused before decoding (25 MP decodes to 100 MB of RGBA and 300 MB of float RGB).
+ *
+ * @example
+ * if (stat.size > MAX_IMAGE_BYTES) refuse()
  */
 export const MAX_IMAGE_BYTES = 64 * 1024 * 1024
+/**
+ * The largest image decoded, in pixels (checked from the header, before decoding).
+ *
+ * @example
+ * if (width * height > MAX_PIXELS) refuse()
+ */
 export const MAX_PIXELS = 25_000_000
 
 /**

@@ -5,6 +5,9 @@ import { RgbImage } from './image'
  * Evaluation preprocessing as timm configures the released weights: resize the shorter side to
  * floor(size / cropFraction) with bicubic interpolation, centre-crop size × size, then map pixels to
  * [-1, 1] (mean 0.5, std 0.5). An image already size × size is used as it is.
+ *
+ * @example
+ * const cfg: PreprocessConfig = { size: 299, cropFraction: 0.875, mean: 0.5, std: 0.5 }
  */
 export interface PreprocessConfig {
   readonly size: number
@@ -42,6 +45,12 @@ const axisWeights = (inSize: number, outSize: number) => {
   })
 }
 
+/**
+ * PIL-style bicubic resize (antialiased when shrinking) of an RGB image.
+ *
+ * @example
+ * const small = resizeBicubic(img, 341, 455)
+ */
 export const resizeBicubic = (img: RgbImage, width: number, height: number): RgbImage => {
   const xs = axisWeights(img.width, width)
   const ys = axisWeights(img.height, height)
@@ -74,6 +83,12 @@ const roundHalfEven = (v: number): number => {
   return v - f !== 0.5 ? Math.round(v) : f % 2 === 0 ? f : f + 1
 }
 
+/**
+ * The centre size × size square of an RGB image.
+ *
+ * @example
+ * const square = centerCrop(img, 299)
+ */
 export const centerCrop = (img: RgbImage, size: number): RgbImage => {
   if (img.width < size || img.height < size) throw new Error(`centre crop: ${img.width}×${img.height} is smaller than ${size}×${size}`)
   const x0 = roundHalfEven((img.width - size) / 2)
@@ -83,7 +98,12 @@ export const centerCrop = (img: RgbImage, size: number): RgbImage => {
   return { width: size, height: size, rgb }
 }
 
-/** The model input [1, size, size, 3] for one image. */
+/**
+ * The model input [1, size, size, 3] for one image.
+ *
+ * @example
+ * const x = preprocess(await readImage('cat.jpg'), PRETRAINED_PREPROCESS['inception-v4']) // [1, 299, 299, 3]
+ */
 export const preprocess = (img: RgbImage, cfg: PreprocessConfig): Tensor => {
   let im = img
   if (!(img.width === cfg.size && img.height === cfg.size)) {

@@ -16,6 +16,9 @@ import { mnist } from './mnist'
  *   ndjson:FILE, ndjson:- {"image": "path", "label": 3} or {"pixels": [...], "shape": [h, w, c], "label": 3} per line
  * Everything is decoded into memory when opened; pixels are scaled to [0, 1]. A bad record fails
  * the load with its path or line, or, with `onBad: 'skip'`, is left out and listed in `skipped`.
+ *
+ * @example
+ * await openSource('ndjson:-', { onBad: 'skip' })
  */
 export interface OpenOptions {
   readonly onBad: 'fail' | 'skip'
@@ -23,6 +26,12 @@ export interface OpenOptions {
   readonly stdin?: () => Promise<string>
 }
 
+/**
+ * A data source could not be opened or a record was bad; the message names the file or line.
+ *
+ * @example
+ * try { await openSource('csv:x', { onBad: 'fail' }) } catch (e) { if (e instanceof DataError) console.error(e.message) }
+ */
 export class DataError extends Error {
   override name = 'DataError'
 }

@@ -4,6 +4,9 @@ import { Example } from './example'
 /**
  * Per-example operators on [h, w, c] images. Each is a pure function; the random ones take a key,
  * so the same (seed, step, example) gives the same augmentation on a resumed run.
+ *
+ * @example
+ * const invert: ExampleOp = e => ({ ...e, image: Tensor.adopt(e.image.shape, e.image.data.map(v => 1 - v)) })
  */
 export type ExampleOp = (e: Example, key: Key) => Example
 
@@ -12,7 +15,12 @@ const withImage = (e: Example, image: Tensor): Example => ({ image, label: e.lab
 /** ITU-R 601 luma, as PIL's convert('L'). */
 const LUMA = [0.299, 0.587, 0.114]
 
-/** To `channels` (1: luminance, 3: RGB); alpha is dropped, grey is replicated. */
+/**
+ * To `channels` (1: luminance, 3: RGB); alpha is dropped, grey is replicated.
+ *
+ * @example
+ * toChannels(1)(rgbExample, key) // luminance
+ */
 export const toChannels = (channels: 1 | 3): ExampleOp => e => {
   const [h, w, c] = e.image.shape as [number, number, number]
   if (c === channels) return e
@@ -25,7 +33,12 @@ export const toChannels = (channels: 1 | 3): ExampleOp => e => {
   return withImage(e, Tensor.adopt([h, w, channels], out))
 }
 
-/** Bilinear resize to outH × outW (half-pixel centres, edges clamped); the identity at equal size. */
+/**
+ * Bilinear resize to outH × outW (half-pixel centres, edges clamped); the identity at equal size.
+ *
+ * @example
+ * const r = resizeTo(image, 342, 456)
+ */
 export const resizeTo = (image: Tensor, outH: number, outW: number): Tensor => {
   const [h, w, c] = image.shape as [number, number, number]
   if (h === outH && w === outW) return image
@@ -51,10 +64,20 @@ export const resizeTo = (image: Tensor, outH: number, outW: number): Tensor => {
   return Tensor.adopt([outH, outW, c], out)
 }
 
-/** Bilinear resize of the whole image to size × size (what training does; aspect is not kept). */
+/**
+ * Bilinear resize of the whole image to size × size (what training does; aspect is not kept).
+ *
+ * @example
+ * resize(28)(example, key)
+ */
 export const resize = (size: number): ExampleOp => e => withImage(e, resizeTo(e.image, size, size))
 
-/** A window of the image at (top, left), size × size, reading `fill` outside it. */
+/**
+ * A window of the image at (top, left), size × size, reading `fill` outside it.
+ *
+ * @example
+ * crop(image, -2, 1, 28) // a 28×28 window, black outside the image
+ */
 export const crop = (image: Tensor, top: number, left: number, size: number, fill = 0): Tensor => {
   const [h, w, c] = image.shape as [number, number, number]
   const out = new Float32Array(size * size * c).fill(fill)
@@ -70,7 +93,12 @@ export const crop = (image: Tensor, top: number, left: number, size: number, fil
   return Tensor.adopt([size, size, c], out)
 }
 
-/** Mirror left-right. */
+/**
+ * Mirror left-right.
+ *
+ * @example
+ * const flipped = mirror(image)
+ */
 export const mirror = (image: Tensor): Tensor => {
   const [h, w, c] = image.shape as [number, number, number]
   const out = new Float32Array(image.size)
@@ -84,6 +112,9 @@ const draw = (key: Key, counter: number, n: number): number => bits(key, counter
 /**
  * Random translation: pad by `pad` pixels (black) on every side and take a random window of the
  * original size (the classic CIFAR/MNIST augmentation; crops of a small image keep the whole digit).
+ *
+ * @example
+ * randomCrop(2)(example, foldIn(stepKey, i))
  */
 export const randomCrop = (pad: number): ExampleOp => (e, key) => {
   if (pad <= 0) return e
@@ -91,12 +122,27 @@ export const randomCrop = (pad: number): ExampleOp => (e, key) => {
   return withImage(e, crop(e.image, draw(key, 0, 2 * pad + 1) - pad, draw(key, 1, 2 * pad + 1) - pad, h))
 }
 
-/** Mirrors with probability p. */
+/**
+ * Mirrors with probability p.
+ *
+ * @example
+ * randomFlip(0.5)(example, key)
+ */
 export const randomFlip = (p: number): ExampleOp => (e, key) => (p > 0 && bits(key, 2) / 2 ** 32 < p ? withImage(e, mirror(e.image)) : e)
 
-/** (x − mean) / std: timm's mean = std = 0.5 for these networks maps [0, 1] to [−1, 1]. */
+/**
+ * (x − mean) / std: timm's mean = std = 0.5 for these networks maps [0, 1] to [−1, 1].
+ *
+ * @example
+ * normalize(0.5, 0.5)(example, key) // [0, 1] → [−1, 1]
+ */
 export const normalize = (mean: number, std: number): ExampleOp => e =>
   withImage(e, Tensor.adopt(e.image.shape, e.image.data.map(v => (v - mean) / std)))
 
-/** Operators applied left to right, each with its own key. */
+/**
+ * Operators applied left to right, each with its own key.
+ *
+ * @example
+ * const prepare = compose(toChannels(1), resize(28), randomCrop(2), normalize(0.5, 0.5))
+ */
 export const compose = (...ops: readonly ExampleOp[]): ExampleOp => (e, key) => ops.reduce((acc, op, i) => op(acc, foldIn(key, i)), e)

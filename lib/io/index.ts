@@ -1,3 +1,5 @@
-export * from './safetensors'
-export * from './safetensors-header'
+export { readSafetensors, writeSafetensors, SafetensorsError } from './safetensors'
+export type { SafetensorsFile } from './safetensors'
+export { DTYPES } from './safetensors-header'
+export type { DType } from './safetensors-header'
 export * from './state-dict'

@@ -3,8 +3,18 @@ import * as t from 'io-ts'
 /**
  * The safetensors header, decoded with io-ts: `__metadata__` (string to string) and, for every
  * other key, { dtype, shape, data_offsets: [begin, end) } relative to the data section.
+ *
+ * @example
+ * DTYPES.includes('F32') // true
  */
 export const DTYPES = ['F64', 'F32', 'F16', 'BF16', 'I64', 'I32', 'I16', 'I8', 'U8', 'BOOL'] as const
+/**
+ * A safetensors element type.
+ *
+ * @example
+ * const r = await readSafetensors(file)()
+ * if (isRight(r)) for (const [name, dtype] of r.right.skipped) console.log(name, dtype as DType)
+ */
 export type DType = (typeof DTYPES)[number]
 
 export const BYTES: Record<DType, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 }

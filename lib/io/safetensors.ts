@@ -15,6 +15,10 @@ import { BYTES, DType, Metadata, TensorInfo, describeErrors } from './safetensor
  * what the header honestly describes. F16 and BF16 are widened to float32; integer tensors
  * (PyTorch's `num_batches_tracked`) and zero-size tensors are listed in `skipped` and not loaded;
  * a loaded tensor holding NaN or an infinity is refused with its key.
+ *
+ * @example
+ * const f = await readSafetensors('model.safetensors')()
+ * if (isRight(f)) console.log([...f.right.tensors.keys()], f.right.metadata)
  */
 export interface SafetensorsFile {
   readonly tensors: ReadonlyMap<string, Tensor>
@@ -23,6 +27,13 @@ export interface SafetensorsFile {
   readonly skipped: ReadonlyMap<string, DType>
 }
 
+/**
+ * A file refused: the message names the file and the key or byte range.
+ *
+ * @example
+ * const r = await readSafetensors('x.safetensors')()
+ * if (isLeft(r)) console.error(r.left.message) // names the file and the key
+ */
 export class SafetensorsError extends Error {
   constructor(readonly file: string, detail: string) {
     super(`${file}: ${detail}`)
@@ -144,6 +155,14 @@ const toFloat32 = (dtype: DType, bytes: Buffer, n: number): Float32Array | undef
   }
 }
 
+/**
+ * Reads a safetensors file (a TaskEither: nothing happens until it is run).
+ *
+ * @example
+ * const r = await readSafetensors('model.safetensors')()
+ * if (isLeft(r)) throw r.left
+ * const w = r.right.tensors.get('features.0.conv.weight')
+ */
 export const readSafetensors = (file: string): TE.TaskEither<SafetensorsError, SafetensorsFile> =>
   TE.tryCatch(async () => {
     const st = await fs.stat(file).catch(e => { throw new SafetensorsError(file, `cannot open: ${(e as Error).message}`) })
@@ -198,6 +217,9 @@ export const readSafetensors = (file: string): TE.TaskEither<SafetensorsError, S
  * Writes float32 tensors in the given order, to a temporary file of its own (two writers never share
  * one), flushed to disk and renamed into place: a crash or a failed write leaves the previous file
  * under the real name intact and no temporary file behind.
+ *
+ * @example
+ * await writeSafetensors('out.safetensors', [['w', Tensor.ones([2, 2])]], { format: 'pt' })()
  */
 export const writeSafetensors = (file: string, tensors: Iterable<readonly [string, Tensor]>, metadata: Record<string, string> = {}): TE.TaskEither<SafetensorsError, void> =>
   TE.tryCatch(async () => {

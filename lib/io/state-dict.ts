@@ -24,27 +24,60 @@ const transpose = (t: Tensor, shape: Shape, perm: readonly number[]): Tensor => 
   return Tensor.adopt(outShape, out)
 }
 
-/** Ours → PyTorch: HWIO → OIHW, [in, out] → [out, in]; vectors unchanged. */
+/**
+ * Ours → PyTorch: HWIO → OIHW, [in, out] → [out, in]; vectors unchanged.
+ *
+ * @example
+ * toTorchLayout(convWeight) // HWIO → OIHW
+ */
 export const toTorchLayout = (t: Tensor): Tensor =>
   t.rank === 4 ? transpose(t, t.shape, [3, 2, 0, 1]) : t.rank === 2 ? transpose(t, t.shape, [1, 0]) : t
 
-/** PyTorch → ours: OIHW → HWIO, [out, in] → [in, out]. */
+/**
+ * PyTorch → ours: OIHW → HWIO, [out, in] → [in, out].
+ *
+ * @example
+ * fromTorchLayout(torchConvWeight) // OIHW → HWIO
+ */
 export const fromTorchLayout = (t: Tensor): Tensor =>
   t.rank === 4 ? transpose(t, t.shape, [2, 3, 1, 0]) : t.rank === 2 ? transpose(t, t.shape, [1, 0]) : t
 
+/**
+ * Our shape in PyTorch's layout (for messages).
+ *
+ * @example
+ * torchShape([3, 3, 32, 64]) // [64, 32, 3, 3]
+ */
 export const torchShape = (ours: Shape): Shape =>
   ours.length === 4 ? [ours[3]!, ours[2]!, ours[0]!, ours[1]!] : ours.length === 2 ? [ours[1]!, ours[0]!] : ours
 
-/** Parameters then state, in PyTorch layout, by dotted name. */
+/**
+ * Parameters then state, in PyTorch layout, by dotted name.
+ *
+ * @example
+ * await writeSafetensors('model.safetensors', exportStateDict(params, state))()
+ */
 export const exportStateDict = (params: Tree, state: Tree): [string, Tensor][] =>
   [...flatten(params), ...flatten(state)].map(([k, t]) => [k, toTorchLayout(t)])
 
+/**
+ * What a state-dict import found: missing, unexpected and mis-shaped keys.
+ *
+ * @example
+ * const { missing, unexpected, mismatched } = loaded.report
+ */
 export interface LoadReport {
   readonly missing: readonly string[]
   readonly unexpected: readonly string[]
   readonly mismatched: readonly string[]
 }
 
+/**
+ * A state dict that does not match the model (strict import), with the report.
+ *
+ * @example
+ * if (isLeft(loaded)) console.error(loaded.left.report.missing)
+ */
 export class StateDictError extends Error {
   constructor(readonly source: string, readonly report: LoadReport) {
     super(
@@ -59,6 +92,12 @@ export class StateDictError extends Error {
   }
 }
 
+/**
+ * What an import gives: parameters, state, and what did not match (non-strict).
+ *
+ * @example
+ * const { params, state, report }: Loaded = unwrap(importStateDict(spec, tensors, file))
+ */
 export interface Loaded {
   readonly params: Tree
   readonly state: Tree
@@ -69,6 +108,9 @@ export interface Loaded {
  * Matches a PyTorch state dict against a model's spec. Strict (the default) fails on any missing,
  * unexpected or mis-shaped key, naming them; non-strict keeps the matching ones, initialises the
  * missing ones from `key` and reports the rest.
+ *
+ * @example
+ * const loaded = importStateDict(net.spec([1, 299, 299, 3]), file.tensors, 'model.safetensors')
  */
 export const importStateDict = (
   spec: Pick<Spec, 'params' | 'state'>, tensors: ReadonlyMap<string, Tensor>, source: string,

@@ -29,7 +29,8 @@ export interface Layer {
   apply(params: Tree, state: Tree, x: Tensor, ctx: Ctx): Task<Applied>
 }
 
-/** A layer from its spec and apply; init allocates what the spec describes.
+/**
+ * A layer from its spec and apply; init allocates what the spec describes.
  *
  * @example
  * const identity = defineLayer({ kind: 'identity', spec: s => leafSpec('identity', s, {}, {}, 0), apply: (_p, state, x) => async () => ({ y: x, state, backward: dy => async () => ({ dx: dy, params: {} }) }) })
@@ -77,7 +78,8 @@ export interface Gradients {
   readonly params: Tree
 }
 
-/** What a layer needs besides its parameters: the mode, the random key (dropout) and the backend.
+/**
+ * What a layer needs besides its parameters: the mode, the random key (dropout) and the backend.
  *
  * @example
  * const ctx: Ctx = { training: true, key: foldIn(runKey, step), backend }
@@ -92,7 +94,8 @@ export interface Ctx {
   readonly path?: readonly string[]
 }
 
-/** Sees each layer's output, then in the backward pass its input gradient; children before parents.
+/**
+ * Sees each layer's output, then in the backward pass its input gradient; children before parents.
  *
  * @example
  * const inspect: Inspector = (path, kind, what, t) => { if (!t.data.every(Number.isFinite)) console.log(path.join('.'), what) }
@@ -100,7 +103,8 @@ export interface Ctx {
  */
 export type Inspector = (path: readonly string[], kind: string, what: 'output' | 'input gradient', t: Tensor) => void
 
-/** A shape error raised at init (or apply) time, carrying the path of the layer that raised it.
+/**
+ * A shape error raised at init (or apply) time, carrying the path of the layer that raised it.
  *
  * @example
  * try { net.spec([1, 28, 28, 3]) } catch (e) { if (e instanceof LayerShapeError) console.log(e.path) }
@@ -121,7 +125,8 @@ export class LayerShapeError extends RangeError {
 const relocate = (segment: string, kind: string, e: unknown): LayerShapeError =>
   e instanceof LayerShapeError ? e.within(segment) : new LayerShapeError([segment], `${kind}: ${(e as Error).message}`)
 
-/** Runs f, re-raising any error as a LayerShapeError located under `segment`.
+/**
+ * Runs f, re-raising any error as a LayerShapeError located under `segment`.
  *
  * @example
  * const spec = located('branch1', 'serial', () => child.spec(shape))
@@ -134,7 +139,8 @@ export const located = <A>(segment: string, kind: string, f: () => A): A => {
   }
 }
 
-/** The Task counterpart of `located`: failures while building or running the task are located too.
+/**
+ * The Task counterpart of `located`: failures while building or running the task are located too.
  *
  * @example
  * const applied = await locatedTask('branch1', child.kind, () => child.apply(p, s, x, ctx))()
@@ -174,7 +180,8 @@ export const applyChild = (layer: Layer, i: number, params: Tree, state: Tree, x
   }
 }
 
-/** Gives a layer its path segment.
+/**
+ * Gives a layer its path segment.
  *
  * @example
  * named('conv', conv2d({ filters: 32, kernel: 3 })) // parameters conv.weight
@@ -184,7 +191,8 @@ export const named = (name: string, layer: Layer): Layer => {
   return { ...layer, name }
 }
 
-/** The segment used in error paths: the layer's name or its position.
+/**
+ * The segment used in error paths: the layer's name or its position.
  *
  * @example
  * segmentOf(relu(), 2) // '[2] relu'

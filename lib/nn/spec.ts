@@ -86,7 +86,8 @@ export const onesSpec = (shape: Shape): ParamSpec => ({ shape, init: () => Tenso
 export const countSpec = (tree: SpecTree): number =>
   Object.values(tree).reduce((n, v) => n + (isParamSpec(v) ? sizeOf(v.shape) : countSpec(v)), 0)
 
-/** Allocates a spec tree; each tensor's key is the root key folded with its dotted path.
+/**
+ * Allocates a spec tree; each tensor's key is the root key folded with its dotted path.
  *
  * @example
  * const params = materialize(spec.params, keyFromSeed(0))
@@ -99,7 +100,8 @@ export const materialize = (tree: SpecTree, key: Key, prefix = ''): Record<strin
     }),
   )
 
-/** One summary row for a primitive layer.
+/**
+ * One summary row for a primitive layer.
  *
  * @example
  * spec: s => leafSpec('relu', s, {}, {}, 0)
@@ -111,7 +113,8 @@ export const leafSpec = (kind: string, outputShape: Shape, params: SpecTree, sta
   rows: [{ path: '', kind, outputShape, params: countSpec(params), state: countSpec(state), macs }],
 })
 
-/** Prefixes a child's rows with its path segment (unnamed children keep their parent's path).
+/**
+ * Prefixes a child's rows with its path segment (unnamed children keep their parent's path).
  *
  * @example
  * prefixRows([{ path: 'conv', kind: 'conv2d', outputShape: [1, 8], params: 8, state: 0, macs: 8 }], 'stem') // path 'stem.conv'
@@ -119,7 +122,8 @@ export const leafSpec = (kind: string, outputShape: Shape, params: SpecTree, sta
 export const prefixRows = (rows: readonly SummaryRow[], name: string | undefined): SummaryRow[] =>
   rows.map(r => (name ? { ...r, path: r.path ? `${name}.${r.path}` : name } : r))
 
-/** [dotted path, shape] pairs of a spec tree, in order.
+/**
+ * [dotted path, shape] pairs of a spec tree, in order.
  *
  * @example
  * flattenSpec(net.spec([1, 75, 75, 3]).params).map(([name, shape]) => name)

@@ -171,7 +171,8 @@ export const batchNormTrainingGrad = async (x: Tensor, dy: Tensor, p: BatchNormP
   return { dx, dbeta: Tensor.adopt([c], Float32Array.from(dbeta)), ...(p.gamma ? { dgamma: Tensor.adopt([c], Float32Array.from(dgamma)) } : {}) }
 }
 
-/** Inference-mode gradient (frozen statistics): dx = dy · γσ⁻¹, plus the parameter gradients.
+/**
+ * Inference-mode gradient (frozen statistics): dx = dy · γσ⁻¹, plus the parameter gradients.
  *
  * @example
  * const { dx, dbeta } = await batchNormInferenceGrad(x, dy, { beta }, running, {}, backend)

@@ -49,7 +49,8 @@ const sliceSource = `function (x) {
   return x[this.thread.y * this.constants.TOTAL + this.constants.OFFSET + this.thread.x];
 }`
 
-/** Channels [offset, offset + width) of x: the gradient of concat, one call per branch.
+/**
+ * Channels [offset, offset + width) of x: the gradient of concat, one call per branch.
  *
  * @example
  * const first8 = await sliceChannels(x, 0, 8, backend)
@@ -66,7 +67,8 @@ export const sliceChannels = async (x: Tensor, offset: number, width: number, be
   return Tensor.adopt([...x.shape.slice(0, -1), width], out)
 }
 
-/** Splits the channels into consecutive pieces of the given widths.
+/**
+ * Splits the channels into consecutive pieces of the given widths.
  *
  * @example
  * const [da, db] = await splitChannels(dy, [ca, cb], backend)

@@ -244,7 +244,8 @@ export interface Conv2DGrads {
   readonly db: Tensor
 }
 
-/** All three gradients of conv2d (the fused ReLU, if any, must already be applied to dy).
+/**
+ * All three gradients of conv2d (the fused ReLU, if any, must already be applied to dy).
  *
  * @example
  * const { dx, dw } = await conv2dGrad(x, w, dy, { stride: 2, padding: 'valid' }, backend)

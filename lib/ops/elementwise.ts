@@ -59,7 +59,8 @@ export const mapChannels = async (
  * await mapChannels(RELU, x, {}, backend)
  */
 export const RELU: Elementwise = { name: 'relu', expr: 'Math.max(a[i], 0)' }
-/** dy where the ReLU's output was positive (a = y, b = dy).
+/**
+ * dy where the ReLU's output was positive (a = y, b = dy).
  *
  * @example
  * await mapChannels(RELU_GRAD, y, { b: dy }, backend)
@@ -93,7 +94,8 @@ export const SCALE: Elementwise = { name: 'scale', expr: 's * a[i]' }
  * await mapChannels(MUL, a, { b }, backend)
  */
 export const MUL: Elementwise = { name: 'mul', expr: 'a[i] * b[i]' }
-/** x · u[c] + v[c]: batch norm folded to one scale and shift per channel.
+/**
+ * x · u[c] + v[c]: batch norm folded to one scale and shift per channel.
  *
  * @example
  * await mapChannels(CHANNEL_AFFINE, x, { u: scale, v: shift }, backend)
@@ -106,7 +108,8 @@ export const CHANNEL_AFFINE: Elementwise = { name: 'channelAffine', expr: 'a[i] 
  * await mapChannels(CHANNEL_AFFINE_RELU, x, { u: scale, v: shift }, backend)
  */
 export const CHANNEL_AFFINE_RELU: Elementwise = { name: 'channelAffine.relu', expr: 'Math.max(a[i] * u[c] + v[c], 0)' }
-/** dy · u[c] + x · v[c] + w[c]: batch norm's input gradient in training mode, expanded.
+/**
+ * dy · u[c] + x · v[c] + w[c]: batch norm's input gradient in training mode, expanded.
  *
  * @example
  * await mapChannels(CHANNEL_AFFINE2, dy, { b: x, u, v, w }, backend)
@@ -134,7 +137,8 @@ export const reluGrad = (y: Tensor, dy: Tensor, be: Backend) => mapChannels(RELU
  * const z = await add(a, b, backend)
  */
 export const add = (a: Tensor, b: Tensor, be: Backend) => mapChannels(ADD, a, { b }, be)
-/** a + scale · b: the residual sum of Inception-ResNet blocks.
+/**
+ * a + scale · b: the residual sum of Inception-ResNet blocks.
  *
  * @example
  * const y = await scaledAdd(x, residual, 0.17, backend)

@@ -52,7 +52,8 @@ const source = (ta: boolean, tb: boolean, bias: boolean, pairs: boolean): string
 }`
 }
 
-/** The raw kernel on flat data; used by dense and by tests.
+/**
+ * The raw kernel on flat data; used by dense and by tests.
  *
  * @example
  * const out = await matmulFlat(backend, a.data, b.data, m, k, n, {})

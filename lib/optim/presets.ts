@@ -1,10 +1,27 @@
 import { Transform, chain } from './transform'
 import { addDecayedWeights, clipByGlobalNorm, scaleByLearningRate, scaleByRms, trace } from './transforms'
 
+/**
+ * The optimizer presets by name.
+ *
+ * @example
+ * OPTIMIZERS.includes(flag as OptimizerName)
+ */
 export const OPTIMIZERS = ['rmsproptf', 'rmsprop', 'sgd'] as const
+/**
+ * rmsproptf | rmsprop | sgd.
+ *
+ * @example
+ * optimizerByName('rmsproptf' satisfies OptimizerName)
+ */
 export type OptimizerName = (typeof OPTIMIZERS)[number]
 
-/** The knobs timm's `train.py` exposes (`--opt`, `--momentum`, `--opt-eps`, `--weight-decay`, `--clip-grad`). */
+/**
+ * The knobs timm's `train.py` exposes (`--opt`, `--momentum`, `--opt-eps`, `--weight-decay`, `--clip-grad`).
+ *
+ * @example
+ * rmsproptf({ momentum: 0.9, epsilon: 1, decay: 0.9, weightDecay: 4e-5, clipGrad: 2 })
+ */
 export interface OptimizerOptions {
   readonly momentum?: number
   readonly epsilon?: number
@@ -55,12 +72,18 @@ export const rmsprop = (o: OptimizerOptions = {}): Transform =>
     scaleByLearningRate(),
   )
 
-/** PyTorch's SGD with momentum (dampening 0): b ← μ·b + g, θ ← θ − lr·b. Default μ 0.9.
+/**
+ * PyTorch's SGD with momentum (dampening 0): b ← μ·b + g, θ ← θ − lr·b. Default μ 0.9.
  *
  * @example
  * const opt = sgd({ momentum: 0.9, weightDecay: 4e-5, clipGrad: 2 })
  */
 export const sgd = (o: OptimizerOptions = {}): Transform => chain(...prelude(o), trace(o.momentum ?? 0.9), scaleByLearningRate())
 
-/** The optimizer a name selects. */
+/**
+ * The optimizer a name selects.
+ *
+ * @example
+ * const opt = optimizerByName(config.opt, { momentum: config.momentum })
+ */
 export const optimizerByName = (name: OptimizerName, o: OptimizerOptions = {}): Transform => ({ rmsproptf, rmsprop, sgd })[name](o)

@@ -6,6 +6,9 @@ import { Tree, mapTreeAsync } from '../tree'
  * A gradient transformation, as in optax: `init` makes its state from the parameters, `update`
  * maps incoming updates (at first the gradients) to outgoing ones and the next state. State is a
  * tree of tensors, so a checkpoint is a tree flatten away. Optimizers are chains of these.
+ *
+ * @example
+ * const negate: Transform = { name: 'negate', init: () => ({}), update: async (u, s, { backend }) => ({ updates: await mapTreeAsync((t: Tensor) => ops.scale(t, -1, backend), u), state: s }) }
  */
 export interface Transform {
   /** For error messages and the state's path segment in checkpoints. */
@@ -14,6 +17,12 @@ export interface Transform {
   update(updates: Tree, state: Tree, ctx: UpdateContext): Promise<Updated>
 }
 
+/**
+ * What a transform's update sees besides the updates and its state.
+ *
+ * @example
+ * await opt.update(grads, optState, { learningRate: schedule(step), params, backend })
+ */
 export interface UpdateContext {
   /** The schedule's value at this step. */
   readonly learningRate: number
@@ -21,12 +30,23 @@ export interface UpdateContext {
   readonly backend: Backend
 }
 
+/**
+ * A transform's output: the updates and its next state.
+ *
+ * @example
+ * const { updates, state }: Updated = await opt.update(grads, optState, ctx)
+ */
 export interface Updated {
   readonly updates: Tree
   readonly state: Tree
 }
 
-/** An optimizer is a transform whose output is added to the parameters (`applyUpdates`). */
+/**
+ * An optimizer is a transform whose output is added to the parameters (`applyUpdates`).
+ *
+ * @example
+ * const opt: Optimizer = rmsproptf()
+ */
 export type Optimizer = Transform
 
 /**

@@ -21,13 +21,21 @@ export const addDecayedWeights = (weightDecay: number, o: { all?: boolean } = {}
     state: EMPTY,
   }))
 
-/** The L2 norm of all leaves together, in float64. */
+/**
+ * The L2 norm of all leaves together, in float64.
+ *
+ * @example
+ * globalNorm({ a: Tensor.fromArray([2], [3, 4]) }) // 5
+ */
 export const globalNorm = (tree: Tree): number =>
   Math.sqrt(reduceTree(tree, (acc, t) => t.data.reduce((s, v) => s + v * v, acc), 0))
 
 /**
  * Scales all updates by min(1, max / ‖g‖) (Pascanu et al.; the AAAI paper's clipping, torch's
  * clip_grad_norm_ without its 1e-6).
+ *
+ * @example
+ * chain(clipByGlobalNorm(2), scaleByLearningRate())
  */
 export const clipByGlobalNorm = (maxNorm: number): Transform =>
   stateless('clip', async (updates, _s, { backend }) => {
@@ -36,6 +44,12 @@ export const clipByGlobalNorm = (maxNorm: number): Transform =>
     return { updates: await mapTreeAsync((g: Tensor) => ops.scale(g, maxNorm / norm, backend), updates), state: EMPTY }
   })
 
+/**
+ * scaleByRms's options: where epsilon sits and where the accumulator starts.
+ *
+ * @example
+ * scaleByRms({ decay: 0.9, epsilon: 1, initialScale: 1, epsilonInside: true }) // TensorFlow's
+ */
 export interface RmsOptions {
   /** ρ in ms ← ρ·ms + (1 − ρ)·g². */
   readonly decay: number
@@ -46,7 +60,12 @@ export interface RmsOptions {
   readonly epsilonInside: boolean
 }
 
-/** Divides by the root of a running mean of squared gradients (state: `ms`). */
+/**
+ * Divides by the root of a running mean of squared gradients (state: `ms`).
+ *
+ * @example
+ * chain(scaleByRms({ decay: 0.9, epsilon: 1e-8, initialScale: 0, epsilonInside: false }), scaleByLearningRate())
+ */
 export const scaleByRms = (o: RmsOptions): Transform => ({
   name: 'rms',
   init: params => ({ ms: mapTree((p: Tensor) => Tensor.fill(p.shape, o.initialScale), params) }),
@@ -57,7 +76,12 @@ export const scaleByRms = (o: RmsOptions): Transform => ({
   },
 })
 
-/** Momentum: buffer ← μ·buffer + u; the update is the buffer (state: `momentum`). */
+/**
+ * Momentum: buffer ← μ·buffer + u; the update is the buffer (state: `momentum`).
+ *
+ * @example
+ * chain(trace(0.9), scaleByLearningRate()) // SGD with momentum
+ */
 export const trace = (momentum: number): Transform => ({
   name: 'momentum',
   init: params => (momentum === 0 ? EMPTY : { momentum: mapTree((p: Tensor) => Tensor.zeros(p.shape), params) }),
@@ -68,7 +92,12 @@ export const trace = (momentum: number): Transform => ({
   },
 })
 
-/** u ← −lr·u, with lr the schedule's value at this step (updates are added to the parameters). */
+/**
+ * u ← −lr·u, with lr the schedule's value at this step (updates are added to the parameters).
+ *
+ * @example
+ * chain(scaleByLearningRate()) // plain SGD
+ */
 export const scaleByLearningRate = (): Transform =>
   stateless('learningRate', async (updates, _s, { learningRate, backend }) => ({
     updates: await mapTreeAsync((u: Tensor) => ops.scale(u, -learningRate, backend), updates),

@@ -1,6 +1,9 @@
 /**
  * Learning-rate schedules: pure functions of the optimizer step (0 for the first update).
  * Epoch-based settings are converted to steps with the run's steps per epoch.
+ *
+ * @example
+ * const s: Schedule = step => 0.1 / (1 + step)
  */
 export type Schedule = (step: number) => number
 

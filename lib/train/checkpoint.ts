@@ -10,11 +10,20 @@ import { TrainState } from './state'
  * state under `params.`, `state.` and `opt.` (our layouts, float32, bit-exact), and in the header's
  * metadata the step, the key and the run's configuration as JSON. Written to a temporary file and
  * renamed, so a crash mid-write leaves the previous checkpoint intact.
+ *
+ * @example
+ * file.metadata.format === CHECKPOINT_FORMAT
  */
 export const CHECKPOINT_FORMAT = 'rxception-checkpoint/1'
 
 const GROUPS = ['params', 'state', 'opt'] as const
 
+/**
+ * Writes a training checkpoint atomically (see above).
+ *
+ * @example
+ * await writeCheckpoint('run/last.ckpt.safetensors', snapshot, config)()
+ */
 export const writeCheckpoint = (file: string, s: TrainState, config: unknown): TE.TaskEither<Error, void> =>
   writeSafetensors(
     file,
@@ -22,6 +31,12 @@ export const writeCheckpoint = (file: string, s: TrainState, config: unknown): T
     { format: CHECKPOINT_FORMAT, step: String(s.step), key: JSON.stringify(s.key), config: JSON.stringify(config) },
   )
 
+/**
+ * A checkpoint as read: the training state and the run's configuration.
+ *
+ * @example
+ * const { snapshot, config }: Checkpoint = unwrap(await readCheckpoint(file)())
+ */
 export interface Checkpoint {
   readonly snapshot: TrainState
   /** The configuration the run was started with (decode it before use). */

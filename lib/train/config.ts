@@ -25,6 +25,9 @@ const NonNegative = range(0, Infinity, false, false)
  * stride-2 layers, 299×299 RGB) and `inception-resnet-v1-tiny`, the default: IR-v1 at width 1/8
  * with one block per stage and 'same' stride-2 layers, for 28×28 grey digits. Choosing a model sets
  * these fields unless they are given too (`--model inception-v4 --width 0.25`).
+ *
+ * @example
+ * MODEL_PRESETS['inception-resnet-v1-tiny'].imgSize // 28
  */
 export const MODEL_PRESETS = {
   'inception-v4': { network: 'inception-v4', width: 1, repeats: null, sameStride2: false, imgSize: 299, inChans: 3 },
@@ -32,8 +35,20 @@ export const MODEL_PRESETS = {
   'inception-resnet-v2': { network: 'inception-resnet-v2', width: 1, repeats: null, sameStride2: false, imgSize: 299, inChans: 3 },
   'inception-resnet-v1-tiny': { network: 'inception-resnet-v1', width: 0.125, repeats: [1, 1, 1], sameStride2: true, imgSize: 28, inChans: 1 },
 } as const satisfies Record<string, { network: keyof typeof NETWORKS; width: number; repeats: readonly [number, number, number] | null; sameStride2: boolean; imgSize: number; inChans: 1 | 3 }>
+/**
+ * A `--model` name.
+ *
+ * @example
+ * const m: ModelName = 'inception-resnet-v2'
+ */
 export type ModelName = keyof typeof MODEL_PRESETS
 
+/**
+ * The training configuration (every field's default is in DEFAULT_CONFIG).
+ *
+ * @example
+ * const c: TrainConfig = decodeConfig({ model: 'inception-resnet-v2', epochs: 1 }, 'mine')
+ */
 export const TrainConfig = t.type({
   model: oneOf(Object.keys(MODEL_PRESETS) as ModelName[]),
   variant: oneOf(['ref', 'paper'] as const),
@@ -104,12 +119,22 @@ export const DEFAULT_CONFIG: TrainConfig = {
   onBadRecord: 'fail', logInterval: 50, evalBatchSize: 100, backend: 'auto',
 }
 
-/** A configuration error: one line naming the option, the value and what is allowed. */
+/**
+ * A configuration error: one line naming the option, the value and what is allowed.
+ *
+ * @example
+ * try { decodeConfig({ lr: -1 }, 'mine') } catch (e) { if (e instanceof ConfigError) console.error(e.message) }
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-/** Option name as the user wrote it: `batchSize` → `--batch-size`. */
+/**
+ * Option name as the user wrote it: `batchSize` → `--batch-size`.
+ *
+ * @example
+ * flagOf('batchSize') // '--batch-size'
+ */
 export const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`
 
 /**

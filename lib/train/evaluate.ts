@@ -4,7 +4,12 @@ import { stack } from '../data/batches'
 import { Layer } from '../nn'
 import { Tree } from '../tree'
 
-/** Held-out metrics: top-1 and top-5 accuracy in [0, 1], mean cross-entropy, confusion[label][prediction]. */
+/**
+ * Held-out metrics: top-1 and top-5 accuracy in [0, 1], mean cross-entropy, confusion[label][prediction].
+ *
+ * @example
+ * const { top1, top5, loss, confusion }: Metrics = await evaluate(o)
+ */
 export interface Metrics {
   readonly top1: number
   readonly top5: number
@@ -13,6 +18,12 @@ export interface Metrics {
   readonly confusion: number[][]
 }
 
+/**
+ * What evaluation needs: the network and its weights, the data, how each example becomes views, the batch size.
+ *
+ * @example
+ * await probabilities({ net, params, state, dataset, views: e => [prepare(e, key)], batchSize: 100, classes: 10, backend })
+ */
 export interface EvaluateOptions {
   readonly net: Layer
   readonly params: Tree
@@ -70,7 +81,12 @@ export const probabilities = async (o: EvaluateOptions): Promise<Float64Array> =
   return out
 }
 
-/** Top-1, top-5, cross-entropy and the confusion matrix from probabilities and labels. */
+/**
+ * Top-1, top-5, cross-entropy and the confusion matrix from probabilities and labels.
+ *
+ * @example
+ * metricsOf(probs, labels, 10).top1
+ */
 export const metricsOf = (probs: Float64Array, labels: readonly number[], k: number): Metrics => {
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0))
   let top1 = 0
@@ -90,7 +106,8 @@ export const metricsOf = (probs: Float64Array, labels: readonly number[], k: num
   return { top1: top1 / n, top5: top5 / n, loss: loss / n, examples: labels.length, confusion }
 }
 
-/** probabilities, then metricsOf against the dataset's labels.
+/**
+ * probabilities, then metricsOf against the dataset's labels.
  *
  * @example
  * const m = await evaluate({ net, params, state, dataset: mnist().heldOut, views: e => [prepare(e, key)], batchSize: 100, classes: 10, backend })

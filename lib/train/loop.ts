@@ -5,6 +5,12 @@ import { countParameters } from '../tree'
 import { StepSetup, trainStep } from './step'
 import { EventOf, TrainEvent, TrainState } from './state'
 
+/**
+ * TrainLoop
+ *
+ * @example
+ * train({ net, optimizer, schedule, classes: 10, smoothing: 0.1, backend, dataset, plan, epochs: 10, initial })
+ */
 export interface TrainLoop extends StepSetup {
   readonly dataset: Dataset
   readonly plan: EpochPlan

@@ -4,6 +4,9 @@ import { TrainEvent } from './state'
  * The progress display: on a terminal, one line redrawn in place (step/total, epoch, loss, top-1,
  * learning rate, images/s, ETA); otherwise a line every `every` steps and at each epoch. A pure
  * formatter per event; the caller writes what it returns.
+ *
+ * @example
+ * events.pipe(map(progressLine(totalSteps, 0, Date.now()))).subscribe(line => line && process.stderr.write(`\r${line}`))
  */
 export const progressLine = (total: number, startStep: number, startTime: number) => (e: TrainEvent): string | undefined => {
   if (e.type !== 'step') return undefined
@@ -15,10 +18,21 @@ export const progressLine = (total: number, startStep: number, startTime: number
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] step ${e.step}/${total} epoch ${e.epoch + 1} loss ${e.loss.toFixed(4)} top-1 ${(100 * e.top1).toFixed(1)}% lr ${e.lr.toPrecision(3)} ${e.imagesPerSecond.toFixed(0)} img/s ETA ${formatSeconds(eta)}`
 }
 
+/**
+ * Seconds as 1h02m or 2m05s.
+ *
+ * @example
+ * formatSeconds(125) // '2m05s'
+ */
 export const formatSeconds = (s: number): string =>
   !Number.isFinite(s) ? '?' : s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
 
-/** Lines that are printed whatever the terminal: epochs, evaluations, checkpoints, the end. */
+/**
+ * Lines that are printed whatever the terminal: epochs, evaluations, checkpoints, the end.
+ *
+ * @example
+ * events.subscribe(e => { const l = milestoneLine(e); if (l) console.error(l) })
+ */
 export const milestoneLine = (e: TrainEvent): string | undefined => {
   switch (e.type) {
     case 'start':

@@ -3,11 +3,20 @@ import { TrainEvent } from './state'
 /**
  * The run's report: one self-contained HTML page (inline SVG, no scripts, no network) with the
  * loss, accuracy and learning-rate curves, throughput, final metrics and the configuration.
+ *
+ * @example
+ * const s: Series = { name: 'loss', color: '#1f77b4', points: [[1, 2.3], [2, 1.9]] }
  */
 export type Series = { name: string; color: string; points: [number, number][] }
 
 const escape = (s: string) => s.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
 
+/**
+ * An inline SVG line chart with axes and a legend.
+ *
+ * @example
+ * lineChart('loss', [{ name: 'train', color: '#1f77b4', points: [[0, 2.3], [100, 0.4]] }])
+ */
 export const lineChart = (title: string, series: readonly Series[], w = 560, h = 220): string => {
   const all = series.flatMap(s => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
   if (all.length === 0) return `<figure><figcaption>${escape(title)}</figcaption><p>no data yet</p></figure>`
@@ -24,6 +33,12 @@ export const lineChart = (title: string, series: readonly Series[], w = 560, h =
   return `<figure><figcaption>${escape(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" role="img" aria-label="${escape(title)}">${axes}${lines}${legend}</svg></figure>`
 }
 
+/**
+ * The run's report page from its events so far.
+ *
+ * @example
+ * writeFileSync('report.html', reportHtml(events, config))
+ */
 export const reportHtml = (events: readonly TrainEvent[], config: unknown): string => {
   const steps = events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step')
   const evals = events.filter((e): e is Extract<TrainEvent, { type: 'eval' }> => e.type === 'eval')

@@ -4,6 +4,9 @@ import { Tree } from '../tree'
 /**
  * Everything a training run carries from step to step. Tensors are immutable, so a state is a
  * consistent snapshot: subscribers (checkpoints, evaluation) read it while the loop moves on.
+ *
+ * @example
+ * const initial: TrainState = { params, state, opt: optimizer.init(params), step: 0, key: keyFromSeed(42) }
  */
 export interface TrainState {
   readonly params: Tree
@@ -16,7 +19,12 @@ export interface TrainState {
   readonly key: Key
 }
 
-/** What the loop emits. `snapshot` is for subscribers in this process; files get the rest. */
+/**
+ * What the loop emits. `snapshot` is for subscribers in this process; files get the rest.
+ *
+ * @example
+ * events.subscribe((e: TrainEvent) => e.type === 'eval' && console.log(e.top1))
+ */
 export type TrainEvent =
   | { readonly type: 'start'; readonly step: number; readonly totalSteps: number; readonly stepsPerEpoch: number; readonly batchSize: number; readonly examples: number; readonly parameters: number; readonly backend: string }
   | { readonly type: 'step'; readonly step: number; readonly epoch: number; readonly loss: number; readonly top1: number; readonly lr: number; readonly imagesPerSecond: number; readonly rssMiB: number; readonly compiled: number; readonly time: number; readonly snapshot: TrainState }
@@ -26,9 +34,20 @@ export type TrainEvent =
   | { readonly type: 'end'; readonly step: number; readonly reason: 'finished' | 'stopped'; readonly snapshot: TrainState }
   | { readonly type: 'done'; readonly step: number; readonly top1: number | null; readonly top5: number | null; readonly seconds: number; readonly reason: 'finished' | 'stopped'; readonly rssAfterFirstEpochMiB: number | null; readonly rssEndMiB: number; readonly compiledAfterFirstEpoch: number | null; readonly compiledEnd: number }
 
+/**
+ * The event of one type.
+ *
+ * @example
+ * const done = (await lastValueFrom(events)) as EventOf<'done'>
+ */
 export type EventOf<T extends TrainEvent['type']> = Extract<TrainEvent, { type: T }>
 
-/** An event as written to events.ndjson: without the in-memory snapshot. */
+/**
+ * An event as written to events.ndjson: without the in-memory snapshot.
+ *
+ * @example
+ * appendFileSync('events.ndjson', JSON.stringify(serializable(e)) + '\n')
+ */
 export const serializable = (e: TrainEvent): Record<string, unknown> => {
   const { snapshot: _omit, ...rest } = e as TrainEvent & { snapshot?: unknown }
   return rest

@@ -8,7 +8,12 @@ import { Tensor, foldIn } from '../tensor'
 import { firstNonFinite, NonFiniteError } from './nonfinite'
 import { TrainState } from './state'
 
-/** What one optimisation step needs besides the state and the batch. */
+/**
+ * What one optimisation step needs besides the state and the batch.
+ *
+ * @example
+ * const step = trainStep({ net, optimizer: rmsproptf(), schedule: constant(0.045), classes: 10, smoothing: 0.1, backend })
+ */
 export interface StepSetup {
   readonly net: Layer
   readonly optimizer: Transform
@@ -21,6 +26,12 @@ export interface StepSetup {
   readonly backend: Backend
 }
 
+/**
+ * One step's outcome: the next state, the batch loss and top-1, the learning rate used.
+ *
+ * @example
+ * const { state, loss, top1, lr }: StepResult = await step(state0, batch)
+ */
 export interface StepResult {
   readonly state: TrainState
   readonly loss: number
@@ -37,7 +48,12 @@ const columns = (m: Tensor, from: number, k: number): Tensor => {
   return Tensor.adopt([n, k], out)
 }
 
-/** Fraction of rows whose arg-max is the label (the first maximum on ties). */
+/**
+ * Fraction of rows whose arg-max is the label (the first maximum on ties).
+ *
+ * @example
+ * top1Of(logits, [3, 1, 4]) // fraction in [0, 1]
+ */
 export const top1Of = (logits: Tensor, labels: readonly number[], count = labels.length): number => {
   const k = logits.shape[1]!
   let hits = 0
@@ -52,6 +68,9 @@ export const top1Of = (logits: Tensor, labels: readonly number[], count = labels
 /**
  * Mean softmax cross-entropy of the main logits, plus auxWeight × that of the auxiliary logits
  * when present, and the gradient with respect to the network's whole output.
+ *
+ * @example
+ * const { loss, dy } = await classificationLoss(y, labels, setup)
  */
 export const classificationLoss = async (y: Tensor, labels: readonly number[], s: StepSetup): Promise<{ loss: number; dy: Tensor; main: Tensor }> => {
   const k = s.classes

@@ -5,6 +5,9 @@ import { Tree, flatten, unflatten } from './tree'
  * Tree maps in the manner of optax's `tree_map`: optimizer transforms, updates, gradient
  * accumulation and checkpoints are all functions applied leaf by leaf to trees of one structure.
  * A structure or shape mismatch is an error naming the dotted path, never a silent misalignment.
+ *
+ * @example
+ * try { zipTrees(a, b) } catch (e) { if (e instanceof TreeMismatchError) console.error(e.path) }
  */
 export class TreeMismatchError extends RangeError {
   constructor(readonly path: string, detail: string) {
@@ -66,9 +69,19 @@ export const mapTreeAsync = async (f: (...leavesThenPath: any[]) => Promise<Tens
   return unflatten(out)
 }
 
-/** Folds over the leaves of a tree (a global norm, a count of non-finite values). */
+/**
+ * Folds over the leaves of a tree (a global norm, a count of non-finite values).
+ *
+ * @example
+ * const count = reduceTree(params, (n, t) => n + t.size, 0)
+ */
 export const reduceTree = <A>(tree: Tree, f: (acc: A, leaf: Tensor, path: string) => A, initial: A): A =>
   flatten(tree).reduce((acc, [path, t]) => f(acc, t, path), initial)
 
-/** The same structure with every leaf replaced by zeros (optimizer buffers). */
+/**
+ * The same structure with every leaf replaced by zeros (optimizer buffers).
+ *
+ * @example
+ * const momentum = zerosLike(params)
+ */
 export const zerosLike = (tree: Tree): Tree => mapTree((t: Tensor) => Tensor.zeros(t.shape), tree)

@@ -1,5 +1,6 @@
 import test from 'ava'
-import { Availability, flatOutput, modeFromEnv, pickAuto } from '../../lib/backend'
+import { Availability, modeFromEnv, pickAuto } from '../../lib/backend'
+import { flatOutput } from '../../lib/backend/output'
 
 const probe = (available: boolean, device: string, software = false) => ({ available, device, software })
 const found = (gl: ReturnType<typeof probe>, webgpu: ReturnType<typeof probe>): Availability[] => [

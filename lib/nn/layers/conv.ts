@@ -31,7 +31,8 @@ export interface ConvOptions {
 export const heTruncated = (key: Key, shape: Shape, fanIn: number): Tensor =>
   truncatedNormal(key, shape, 0, Math.sqrt(2 / fanIn) / 0.87962566)
 
-/** 2-D convolution with HWIO `weight` (and `bias` when asked for).
+/**
+ * 2-D convolution with HWIO `weight` (and `bias` when asked for).
  *
  * @example
  * named('conv', conv2d({ filters: 32, kernel: 3, stride: 2, padding: 'valid' })) // conv.weight [3, 3, cin, 32]

@@ -6,7 +6,8 @@ import { EMPTY } from '../../tree'
 import { heTruncated } from './conv'
 import { param } from './primitive'
 
-/** Fully connected [N, I] → [N, units], `weight` stored [I, units] (timm's [units, I] is transposed at load).
+/**
+ * Fully connected [N, I] → [N, units], `weight` stored [I, units] (timm's [units, I] is transposed at load).
  *
  * @example
  * named('fc', dense(10)) // fc.weight [c, 10], fc.bias [10]

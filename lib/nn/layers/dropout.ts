@@ -1,7 +1,8 @@
 import { dropout as dropoutOp, dropoutGrad } from '../../ops'
 import { stateless } from './primitive'
 
-/** Inverted dropout keeping `keep` of the values in training (identity in inference); the mask comes from ctx.key.
+/**
+ * Inverted dropout keeping `keep` of the values in training (identity in inference); the mask comes from ctx.key.
  *
  * @example
  * serial(globalAvgPool(), dropout(0.8), named('fc', dense(1000)))

@@ -20,7 +20,8 @@ export const maxPool = (opts: PoolOptions = {}) =>
     back: dy => maxPoolGrad(x, dy, opts, ctx.backend),
   }))
 
-/** Average pooling; 'same' padding excludes the padded cells from each window's divisor (TensorFlow's rule).
+/**
+ * Average pooling; 'same' padding excludes the padded cells from each window's divisor (TensorFlow's rule).
  *
  * @example
  * avgPool({ size: 3, stride: 1, padding: 'same' })
@@ -31,7 +32,8 @@ export const avgPool = (opts: PoolOptions = {}) =>
     back: dy => avgPoolGrad(x.shape, dy, opts, ctx.backend),
   }))
 
-/** NHWC → [N, C].
+/**
+ * NHWC → [N, C].
  *
  * @example
  * serial(globalAvgPool(), named('logits', dense(10)))

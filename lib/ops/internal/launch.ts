@@ -1,5 +1,6 @@
 import { GPU } from 'gpu.js'
-import { Backend, KernelSettings, flatOutput } from '../../backend'
+import { Backend, KernelSettings } from '../../backend'
+import { flatOutput } from '../../backend/output'
 
 /**
  * Compiles (once per key) and runs a kernel given as source text, returning its output as one flat

@@ -2,7 +2,12 @@ import { Tensor, nhwc } from '../../tensor'
 
 export type Padding = 'valid' | 'same'
 
-/** One spatial axis of a window op: output size and the padding before/after, TensorFlow's rules. */
+/**
+ * One spatial axis of a window op: output size and the padding before/after, TensorFlow's rules.
+ *
+ * @example
+ * const { out, before, after } = convGeometry(x.shape, w.shape, { stride: 2 }, 'conv').y
+ */
 export interface Axis {
   readonly out: number
   readonly before: number
@@ -25,7 +30,12 @@ export const windowAxis = (size: number, k: number, stride: number, padding: Pad
   return { out, before, after: total - before }
 }
 
-/** Full geometry of a 2-D window op over an NHWC input. */
+/**
+ * Full geometry of a 2-D window op over an NHWC input.
+ *
+ * @example
+ * const g: Window2D = poolGeometry([1, 35, 35, 96], { size: 3, stride: 2 }, 'pool')
+ */
 export interface Window2D {
   readonly n: number
   readonly h: number
