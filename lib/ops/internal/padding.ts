@@ -1,5 +1,11 @@
 import { Tensor, nhwc } from '../../tensor'
 
+/**
+ * TensorFlow's padding modes: 'valid' (none) or 'same' (output size ceil(in / stride)).
+ *
+ * @example
+ * conv2d(x, w, undefined, { padding: 'same' satisfies Padding }, backend)
+ */
 export type Padding = 'valid' | 'same'
 
 /**
