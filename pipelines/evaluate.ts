@@ -7,7 +7,7 @@ import { ConfigError, TrainConfig, metricsOf, probabilities } from '../lib/train
 import * as t from 'io-ts'
 import { Flags, ValuesOf, decodeFlags, numberIn, oneOf } from './flags'
 import { TRAIN_USAGE, parseTrainFlagsWith } from './train-flags'
-import { buildNetwork, classifierPrefix, inputShape, openData, readWeights } from './train-setup'
+import { buildNetwork, classesInWeights, inputShape, openData, readWeights } from './train-setup'
 
 /**
  * `rxception evaluate --weights FILE [--weights FILE2 ...] [--crops centre|10|12|144] [--crop-pct P]
@@ -62,9 +62,7 @@ export const runEvaluation = async (config: TrainConfig, f: EvaluateFlags, backe
   const data = await openData(config, log)
   const dataset = data.heldOut ?? data.train
   const first = await readWeights(f.weights[0]!)
-  const probe = buildNetwork(config, 2)
-  const w = first.get(`${classifierPrefix(probe, config)}.weight`)
-  const classes = config.numClasses ?? (w ? w.shape[0]! : dataset.classes)
+  const classes = config.numClasses ?? classesInWeights(first, config) ?? dataset.classes
   const net = buildNetwork(config, classes)
   const toC = toChannels(config.inChans)
   const norm = normalize(config.mean, config.std)

@@ -72,6 +72,16 @@ export const classifierPrefix = (net: Layer, c: TrainConfig): string => {
   return names[names.length - 1]!.replace(/\.(weight|bias)$/, '')
 }
 
+/**
+ * The classifier width a weights file was saved with (its classifier weight's first, output,
+ * dimension in PyTorch's layout), or undefined when it has no such tensor.
+ *
+ * @example
+ * classesInWeights(await readWeights('model.safetensors'), config) // 1000
+ */
+export const classesInWeights = (tensors: ReadonlyMap<string, Tensor>, c: TrainConfig): number | undefined =>
+  tensors.get(`${classifierPrefix(buildNetwork(c, 2), c)}.weight`)?.shape[0]
+
 /** The tensors of a timm-named weights file (--initial-checkpoint). */
 export const readWeights = async (file: string): Promise<ReadonlyMap<string, Tensor>> => {
   const f = await readSafetensors(file)()

@@ -6,7 +6,7 @@ import { Backend } from '../lib/backend'
 import { stepsPerEpoch } from '../lib/data'
 import { exportStateDict, writeSafetensors } from '../lib/io'
 import { EventOf, TrainConfig, TrainEvent, TrainState, evaluate, milestoneLine, progressLine, readCheckpoint, reportHtml, serializable, train, writeCheckpoint } from '../lib/train'
-import { buildNetwork, classifierPrefix, initialState, openData, optimizerOf, preprocessing, readWeights, scheduleOf } from './train-setup'
+import { buildNetwork, classesInWeights, classifierPrefix, initialState, openData, optimizerOf, preprocessing, readWeights, scheduleOf } from './train-setup'
 
 export interface TrainIo {
   /** Milestones and warnings (stderr in the CLI). */
@@ -41,7 +41,11 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
   const ckptFile = path.join(out, LAST_CHECKPOINT)
   const data = await openData(config, io.log)
   const weights = config.initialCheckpoint && !resumed ? await readWeights(config.initialCheckpoint) : undefined
-  const classes = config.numClasses ?? (weights && !config.resetClassifier ? classesIn(weights, buildNetwork(config, 2), config) : data.train.classes)
+  const fromFile = weights && !config.resetClassifier ? classesInWeights(weights, config) : undefined
+  if (weights && !config.resetClassifier && config.numClasses === null && fromFile === undefined) {
+    throw new Error(`--initial-checkpoint: ${config.initialCheckpoint} has no '${classifierPrefix(buildNetwork(config, 2), config)}.weight'; pass --num-classes`)
+  }
+  const classes = config.numClasses ?? fromFile ?? data.train.classes
   const net = buildNetwork(config, classes)
   const optimizer = optimizerOf(config)
   const initial = resumed ?? initialState(config, net, p => optimizer.init(p), weights && { file: config.initialCheckpoint!, tensors: weights, classifier: classifierPrefix(net, config) })
@@ -124,13 +128,6 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
 
 /** The data order's key, independent of the parameter initialisation's. */
 const foldKey = (s: TrainState) => [s.key[0] ^ 0x6d2b79f5, s.key[1]] as const
-
-/** The classifier width of a weights file (its classifier weight's first, output, dimension). */
-const classesIn = (tensors: ReadonlyMap<string, unknown>, probe: ReturnType<typeof buildNetwork>, c: TrainConfig): number => {
-  const w = tensors.get(`${classifierPrefix(probe, c)}.weight`) as { shape: number[] } | undefined
-  if (!w) throw new Error(`--initial-checkpoint: no classifier '${classifierPrefix(probe, c)}.weight' in the file; pass --num-classes`)
-  return w.shape[0]!
-}
 
 /** Reads a checkpoint for --resume (a file, or a run directory holding last.ckpt.safetensors). */
 export const loadResume = async (target: string): Promise<{ state: TrainState; config: unknown; file: string }> => {
