@@ -1,6 +1,12 @@
 import { GPU } from 'gpu.js'
-import { cpus } from 'os'
 import { Probe, probeHeadlessGL, probeWebGPU } from './probe'
+import { attachPool, poolSizeFromEnv, sharedPool } from './worker-pool'
+
+/** A value made on first use; peek() does not make it. */
+const lazy = <A>(make: () => A) => {
+  let value: A | undefined
+  return { get: (): A => (value ??= make()), peek: (): A | undefined => value }
+}
 
 /**
  * A backend that runs kernels: webasm, cpu, headlessgl or webgpu.
@@ -46,6 +52,8 @@ export interface Backend {
   /** What runs the kernels (a GL renderer string, an adapter, or the CPU). */
   readonly device: string
   readonly stats: { compiled: number; calls: number }
+  /** Worker threads the backend may run (webasm: one shared pool; RXCEPTION_THREADS sets it). */
+  readonly threads: number
   kernel(key: string, build: (gpu: GPU, settings: KernelSettings) => unknown): Kernel
   destroy(): Promise<void>
 }
@@ -73,14 +81,16 @@ const gpuMode = (mode: ConcreteMode): string => (mode === 'webasm' ? 'webasm' : 
  * @example
  * const be = createBackendOf('cpu', 'CPU (plain JavaScript)')
  */
-export const createBackendOf = (mode: ConcreteMode, device: string): Backend => {
+export const createBackendOf = (mode: ConcreteMode, device: string, threads = poolSizeFromEnv()): Backend => {
   const gpu = new GPU({ mode: gpuMode(mode) } as any)
   const cache = new Map<string, Kernel>()
   const stats = { compiled: 0, calls: 0 }
+  // one pool for every kernel of this backend (see worker-pool.ts); made when the first kernel is
+  const pool = mode === 'webasm' ? lazy(() => sharedPool(threads)) : undefined
   const settings: KernelSettings = {
     precision: 'single',
     asyncMode: true,
-    poolSize: Math.max(1, cpus().length),
+    poolSize: threads,
     tactic: 'precision',
     dynamicOutput: false,
     dynamicArguments: false,
@@ -89,10 +99,12 @@ export const createBackendOf = (mode: ConcreteMode, device: string): Backend => 
     mode,
     device,
     stats,
+    threads,
     kernel(key, build) {
       let k = cache.get(key)
       if (!k) {
         const compiled = build(gpu, settings) as (...args: unknown[]) => unknown
+        if (pool) attachPool(compiled, pool.get())
         stats.compiled++
         k = (...args: unknown[]) => {
           stats.calls++
@@ -105,6 +117,7 @@ export const createBackendOf = (mode: ConcreteMode, device: string): Backend => 
     async destroy() {
       cache.clear()
       await gpu.destroy()
+      pool?.peek()?.close()
     },
   }
 }

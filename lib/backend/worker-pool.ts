@@ -1,0 +1,58 @@
+import { cpus } from 'os'
+
+/**
+ * One WebAssembly worker pool per backend, shared by every kernel. gpu.js 2.24.1 gives each webasm
+ * kernel a pool of its own on first threaded run (`kernel._pool ??= new WebAssemblyWorkerPool(n)`),
+ * so a network's few hundred kernels held ~165 threads and most of a 1.7 GB RSS on two cores.
+ * Entry ids are global in gpu.js (a module counter), so one pool can serve every kernel: we hand
+ * each compiled kernel the backend's pool before its first run. A kernel's own `destroy()` then
+ * must not end the shared pool: `destroy` is a no-op here and the backend calls `close()`.
+ * gpu.js is pinned exactly; test/backend/pool.test.ts fails if this stops holding.
+ */
+interface GpuPool {
+  readonly size: number
+  readonly liveWorkerCount: number
+  destroy(): void
+}
+
+type PoolClass = new (size: number) => GpuPool
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { WebAssemblyWorkerPool } = require('gpu.js/src/backend/web-assembly/worker-pool') as { WebAssemblyWorkerPool: PoolClass }
+
+export interface SharedPool extends GpuPool {
+  /** Terminates the workers (the backend's destroy). */
+  close(): void
+}
+
+/** Worker threads a backend's pool may run: RXCEPTION_THREADS, else one per core. */
+export const poolSizeFromEnv = (env: NodeJS.ProcessEnv = process.env): number => {
+  const raw = env.RXCEPTION_THREADS
+  if (raw === undefined || raw === '') return Math.max(1, cpus().length)
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || n < 1 || n > 256) throw new Error(`RXCEPTION_THREADS: expected an integer in [1, 256], got '${raw}'`)
+  return n
+}
+
+/**
+ * @example
+ * const pool = sharedPool(2)
+ * attachPool(compiledKernel, pool) // before its first run
+ * pool.close()
+ */
+export const sharedPool = (size: number): SharedPool => {
+  const pool = new WebAssemblyWorkerPool(size)
+  const close = pool.destroy.bind(pool)
+  return Object.assign(pool, { destroy: () => undefined, close })
+}
+
+/**
+ * Hands a compiled webasm kernel the shared pool (gpu.js's kernel-run shortcut keeps the kernel
+ * object in `.kernel`; its pool field starts null). Returns whether it took.
+ */
+export const attachPool = (compiled: unknown, pool: SharedPool): boolean => {
+  const kernel = (compiled as { kernel?: { _pool?: unknown } }).kernel
+  if (!kernel || kernel._pool !== null) return false
+  kernel._pool = pool
+  return true
+}
