@@ -5,7 +5,7 @@ import { EMPTY, Observable, concat, concatMap, connectable, defer, lastValueFrom
 import { Backend } from '../lib/backend'
 import { stepsPerEpoch } from '../lib/data'
 import { exportStateDict, writeSafetensors } from '../lib/io'
-import { EventOf, TrainConfig, TrainEvent, TrainState, evaluate, milestoneLine, progressLine, readCheckpoint, reportHtml, serializable, train, writeCheckpoint } from '../lib/train'
+import { EventOf, TrainConfig, rssMiB, TrainEvent, TrainState, evaluate, milestoneLine, progressLine, readCheckpoint, reportHtml, serializable, train, writeCheckpoint } from '../lib/train'
 import { buildNetwork, classesInWeights, classifierPrefix, initialState, openData, optimizerOf, preprocessing, readWeights, scheduleOf } from './train-setup'
 
 export interface TrainIo {
@@ -19,7 +19,9 @@ export interface TrainIo {
 
 export const LAST_CHECKPOINT = 'last.ckpt.safetensors'
 
-const rssMiB = () => Math.round(process.memoryUsage.rss() / 2 ** 20)
+/** Step events the report keeps (its charts draw about 400 points). */
+const REPORT_STEPS = 2000
+
 /** timm's convention: output/train/<date>-<time>-<model>. */
 export const defaultOutput = (c: TrainConfig): string => path.join('output', 'train', `${stamp()}-${c.model}`)
 
@@ -96,7 +98,7 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
     }),
   ))
 
-  const all: TrainEvent[] = []
+  const milestones: TrainEvent[] = []
   const progress = progressLine(per * config.epochs, initial.step, Date.now())
   events.subscribe({ next: e => appendFileSync(eventsFile, `${JSON.stringify(serializable(e))}\n`), error: () => undefined })
   events.subscribe({
@@ -109,10 +111,23 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
     },
     error: () => undefined,
   })
+  // the report's history: milestones kept whole, step events thinned to at most REPORT_STEPS (halving
+  // the density when full), so a long run's memory stays bounded; snapshots are never kept
+  let steps: TrainEvent[] = []
+  let stride = 1
   events.subscribe({
     next: e => {
-      all.push(e.type === 'step' || e.type === 'epoch' || e.type === 'end' ? (serializable(e) as unknown as TrainEvent) : e)
-      if (e.type === 'checkpoint' || e.type === 'done') writeFileSync(path.join(out, 'report.html'), reportHtml(all, config))
+      if (e.type === 'step') {
+        if (e.step % stride !== 0) return
+        steps.push(serializable(e) as unknown as TrainEvent)
+        if (steps.length > REPORT_STEPS) {
+          stride *= 2
+          steps = steps.filter(x => x.step % stride === 0)
+        }
+        return
+      }
+      if (e.type !== 'end') milestones.push(e.type === 'epoch' ? (serializable(e) as unknown as TrainEvent) : e)
+      if (e.type === 'checkpoint' || e.type === 'done') writeFileSync(path.join(out, 'report.html'), reportHtml([...milestones, ...steps], config))
     },
     error: () => undefined,
   })

@@ -42,7 +42,8 @@ export interface RunningStats {
 }
 
 /**
- * BatchNormTraining
+ * What training-mode batch norm gives: the output, the batch statistics the backward pass needs,
+ * and the updated running statistics.
  *
  * @example
  * const { y, running } = await batchNormTraining(x, p, running0, {}, backend)

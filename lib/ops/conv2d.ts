@@ -25,7 +25,8 @@ export interface Conv2DOptions {
 }
 
 /**
- * ConvGeometry
+ * A convolution's window geometry (sizes and TensorFlow padding per axis) plus its output
+ * channels and positions.
  *
  * @example
  * const g = convGeometry([8, 35, 35, 96], [3, 3, 96, 96], { padding: 'same' }, 'conv')

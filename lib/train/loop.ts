@@ -6,7 +6,8 @@ import { StepSetup, trainStep } from './step'
 import { EventOf, TrainEvent, TrainState } from './state'
 
 /**
- * TrainLoop
+ * What the loop needs: the step's setup, the data and how it is read, the number of epochs, where
+ * to start, and an optional stop signal.
  *
  * @example
  * train({ net, optimizer, schedule, classes: 10, smoothing: 0.1, backend, dataset, plan, epochs: 10, initial })
@@ -21,7 +22,13 @@ export interface TrainLoop extends StepSetup {
   readonly stop?: Observable<unknown>
 }
 
-const rssMiB = () => Math.round(process.memoryUsage.rss() / 2 ** 20)
+/**
+ * The process's resident set size in MiB (what events and the run's summary report).
+ *
+ * @example
+ * console.error(`RSS ${rssMiB()} MiB`)
+ */
+export const rssMiB = (): number => Math.round(process.memoryUsage.rss() / 2 ** 20)
 
 /**
  * Training as an rxjs stream. Batches are pulled: the next is assembled only after the previous
