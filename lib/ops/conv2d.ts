@@ -77,10 +77,10 @@ const channelLoop = (pairs: boolean): string => pairs
 const forwardSource = (relu: boolean, pairs: boolean): string => `function (x, w, bias, base) {
   const co = this.thread.x;
   let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
-  const b0 = base[this.thread.y * 4];
-  const b1 = base[this.thread.y * 4 + 1];
-  const b2 = base[this.thread.y * 4 + 2];
-  const b3 = base[this.thread.y * 4 + 3];
+  const b0 = Math.floor(base[this.thread.y * 4]);
+  const b1 = Math.floor(base[this.thread.y * 4 + 1]);
+  const b2 = Math.floor(base[this.thread.y * 4 + 2]);
+  const b3 = Math.floor(base[this.thread.y * 4 + 3]);
   for (let ky = 0; ky < this.constants.KH; ky++) {
     for (let kx = 0; kx < this.constants.KW; kx++) {
       const t = (ky * this.constants.WP + kx) * this.constants.CI;
@@ -127,28 +127,29 @@ export const conv2d = async (x: Tensor, w: Tensor, bias: Tensor | undefined, opt
  * Input gradient. Thread rows are padded-input positions q, lanes input channels. For each tap,
  * `reach` holds the dy row (times cout) that the tap reaches from q, or the all-zero row P appended
  * to dy when the tap falls between strides or outside the output: no branches in the inner loop.
+ * The filter arrives as [tap][cout][cin] (see `tapsOutIn`), so the 4 lanes read adjacent floats.
  */
 const inputGradSource = (pairs: boolean): string => `function (dyz, w, reach) {
   const ci = this.thread.x;
   let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
   const q0 = this.thread.y * 4 * this.constants.T;
   for (let t = 0; t < this.constants.T; t++) {
-    const wt = (t * this.constants.CI + ci) * this.constants.CO;
-    const d0 = reach[q0 + t];
-    const d1 = reach[q0 + this.constants.T + t];
-    const d2 = reach[q0 + 2 * this.constants.T + t];
-    const d3 = reach[q0 + 3 * this.constants.T + t];
+    const wt = t * this.constants.CO * this.constants.CI + ci;
+    const d0 = Math.floor(reach[q0 + t]);
+    const d1 = Math.floor(reach[q0 + this.constants.T + t]);
+    const d2 = Math.floor(reach[q0 + 2 * this.constants.T + t]);
+    const d3 = Math.floor(reach[q0 + 3 * this.constants.T + t]);
     ${pairs
     ? `for (let co = 0; co < this.constants.CO; co += 2) {
-      const wa = w[wt + co];
-      const wb = w[wt + co + 1];
+      const wa = w[wt + co * this.constants.CI];
+      const wb = w[wt + (co + 1) * this.constants.CI];
       s0 += dyz[d0 + co] * wa + dyz[d0 + co + 1] * wb;
       s1 += dyz[d1 + co] * wa + dyz[d1 + co + 1] * wb;
       s2 += dyz[d2 + co] * wa + dyz[d2 + co + 1] * wb;
       s3 += dyz[d3 + co] * wa + dyz[d3 + co + 1] * wb;
     }`
     : `for (let co = 0; co < this.constants.CO; co++) {
-      const wv = w[wt + co];
+      const wv = w[wt + co * this.constants.CI];
       s0 += dyz[d0 + co] * wv;
       s1 += dyz[d1 + co] * wv;
       s2 += dyz[d2 + co] * wv;
@@ -157,6 +158,18 @@ const inputGradSource = (pairs: boolean): string => `function (dyz, w, reach) {
   }
   return [s0, s1, s2, s3];
 }`
+
+/** HWIO [taps][cin][cout] to [taps][cout][cin]: the input gradient's lanes run over cin. */
+const tapsOutIn = (w: Float32Array, taps: number, cin: number, cout: number): Float32Array => {
+  const out = new Float32Array(w.length)
+  for (let t = 0; t < taps; t++) {
+    const base = t * cin * cout
+    for (let ci = 0; ci < cin; ci++) {
+      for (let co = 0; co < cout; co++) out[base + co * cin + ci] = w[base + ci * cout + co]!
+    }
+  }
+  return out
+}
 
 /**
  * The gradient of conv2d with respect to its input.
@@ -174,7 +187,7 @@ export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: 
     constants: { ...constantsOf(g), T: g.kh * g.kw },
     vec4: true,
   }
-  const blocked = await launch(be, spec, [withZeroRow(dy.data, g.cout), w.data, tapReach(g, g.cout)], Math.ceil(q / 4) * 4 * g.c)
+  const blocked = await launch(be, spec, [withZeroRow(dy.data, g.cout), tapsOutIn(w.data, g.kh * g.kw, g.c, g.cout), tapReach(g, g.cout)], Math.ceil(q / 4) * 4 * g.c)
   return Tensor.adopt(xShape, cropNHWC(unblock4(blocked, q, g.c), g))
 }
 
@@ -182,10 +195,10 @@ export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: 
 const filterGradSource = `function (x, dy, offsets) {
   const co = this.thread.x;
   let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
-  const o0 = offsets[this.thread.y * 4];
-  const o1 = offsets[this.thread.y * 4 + 1];
-  const o2 = offsets[this.thread.y * 4 + 2];
-  const o3 = offsets[this.thread.y * 4 + 3];
+  const o0 = Math.floor(offsets[this.thread.y * 4]);
+  const o1 = Math.floor(offsets[this.thread.y * 4 + 1]);
+  const o2 = Math.floor(offsets[this.thread.y * 4 + 2]);
+  const o3 = Math.floor(offsets[this.thread.y * 4 + 3]);
   for (let n = 0; n < this.constants.N; n++) {
     for (let oy = 0; oy < this.constants.HO; oy++) {
       const xb = (n * this.constants.HP + oy * this.constants.S) * this.constants.WP * this.constants.CI;

@@ -1,0 +1,113 @@
+import test from 'ava'
+import { Backend, createBackendOf } from '../../lib/backend'
+
+/**
+ * The gpu.js WebAssembly code-generator patch (patches/gpu.js+2.24.1.patch, applied by
+ * `npm ci`): integer index arithmetic, contiguous v128.load for stride-1 lane reads, integer loop
+ * counters. These tests prove it is applied and that every edge case it touches gives the same
+ * values as the plain-JavaScript backend.
+ */
+
+/** Runs `source` on a backend and returns its flat output. */
+const run = async (be: Backend, source: string, output: number[], args: unknown[], constants: Record<string, number> = {}): Promise<number[]> => {
+  const key = `${source}|${output.join('x')}|${JSON.stringify(constants)}`
+  const kernel = be.kernel(key, (gpu, settings) => gpu.createKernel(source, { ...settings, output, constants } as any))
+  const flat: number[] = []
+  const walk = (v: unknown): void => {
+    if (typeof v === 'number') flat.push(v)
+    else for (const e of Array.from(v as ArrayLike<unknown>)) walk(e)
+  }
+  walk(await kernel(...args))
+  return flat
+}
+
+/** The bytes of every WebAssembly module compiled while `body` runs. */
+const modulesCompiledBy = async (body: () => Promise<unknown>): Promise<Uint8Array[]> => {
+  const original = WebAssembly.Module
+  const seen: Uint8Array[] = []
+  ;(WebAssembly as any).Module = function (bytes: BufferSource) {
+    seen.push(new Uint8Array(bytes as ArrayBuffer))
+    return new original(bytes)
+  }
+  try {
+    await body()
+  } finally {
+    ;(WebAssembly as any).Module = original
+  }
+  return seen
+}
+
+/** v128.load with a 4-byte alignment hint: 0xfd 0x00 0x02. */
+const countV128Loads = (bytes: Uint8Array): number => {
+  let n = 0
+  for (let i = 0; i + 2 < bytes.length; i++) if (bytes[i] === 0xfd && bytes[i + 1] === 0x00 && bytes[i + 2] === 0x02) n++
+  return n
+}
+
+const ramp = (n: number, f = (i: number) => i % 97 - 40): Float32Array => Float32Array.from({ length: n }, (_, i) => f(i))
+
+test('a read past the array end in the last quad is clamped, never loaded whole (gpu.js contract: in-bounds lanes exact)', async t => {
+  const be = createBackendOf('webasm', 'test', 1)
+  const a = ramp(256)
+  const out = await run(be, 'function (a) { return a[this.thread.x + 250]; }', [8], [a])
+  t.deepEqual(out.slice(0, 6), Array.from(a.slice(250, 256)))
+  await be.destroy()
+})
+
+test('the code-generator patch is applied: a stride-1 lane read compiles to v128.load, a stride-2 read does not', async t => {
+  const be = createBackendOf('webasm', 'test', 1)
+  const a = ramp(256)
+  let contiguous: number[] = []
+  let strided: number[] = []
+  const withLoad = await modulesCompiledBy(async () => {
+    contiguous = await run(be, 'function (a) { return a[this.thread.x + 4] * 2; }', [64], [a])
+  })
+  const withoutLoad = await modulesCompiledBy(async () => {
+    strided = await run(be, 'function (a) { return a[this.thread.x * 2] * 2; }', [64], [a])
+  })
+  t.true(withLoad.some(m => countV128Loads(m) >= 1), 'the patched generator emits v128.load for a[thread.x + 4]; run `npm ci` to apply patches/')
+  t.true(withoutLoad.length > 0)
+  t.true(withoutLoad.every(m => countV128Loads(m) === 0))
+  t.deepEqual(contiguous, Array.from({ length: 64 }, (_, i) => a[i + 4]! * 2))
+  t.deepEqual(strided, Array.from({ length: 64 }, (_, i) => a[i * 2]! * 2))
+  await be.destroy()
+})
+
+/** Kernels each touching one rule of the patch; webasm must equal plain JavaScript exactly. */
+const EDGE_CASES: readonly { name: string; source: string; output: number[]; constants?: Record<string, number> }[] = [
+  { name: 'a tiled read with integer constants and loop counters', output: [16, 4], constants: { K: 8, N: 16 },
+    source: `function (a) { let s = 0; for (let j = 0; j < this.constants.K; j++) { s += a[(this.thread.y * this.constants.K + j) * this.constants.N + this.thread.x]; } return s; }` },
+  { name: 'an output width that is not a multiple of 4', output: [7, 3],
+    source: 'function (a) { return a[this.thread.y * 7 + this.thread.x] + 1; }' },
+  { name: 'the last quad ending exactly at the array end', output: [8],
+    source: 'function (a) { return a[this.thread.x + 1016]; }' },
+  { name: 'a read guarded by a lane-varying condition', output: [16],
+    source: 'function (a) { let v = 0; if (this.thread.x % 3 === 0) { v = a[this.thread.x + 1]; } return v; }' },
+  { name: 'a lane-varying early return', output: [16],
+    source: 'function (a) { if (this.thread.x > 9) { return a[this.thread.x]; } return -a[this.thread.x + 2]; }' },
+  { name: 'a reassigned local is not taken as the lane base', output: [16],
+    source: 'function (a) { let i = this.thread.x; i = i * 2; return a[i]; }' },
+  { name: 'negative stride', output: [16],
+    source: 'function (a) { return a[100 - this.thread.x]; }' },
+  { name: 'a fractional uniform part', output: [16, 2],
+    source: 'function (a) { return a[Math.floor(this.thread.y / 2 + 0.5) + this.thread.x]; }' },
+  { name: 'a loop counter mixed into float math', output: [16],
+    source: 'function (a) { let s = 0; for (let j = 0; j < 5; j++) { s += j / 2 + a[j * 16 + this.thread.x]; } return s; }' },
+  { name: 'a lane-varying trip count', output: [16],
+    source: 'function (a) { let s = 0; for (let j = 0; j < this.thread.x; j++) { s += a[j + this.thread.x]; } return s; }' },
+  { name: 'an index read from data, floored', output: [16],
+    source: 'function (a, b) { const base = Math.floor(b[this.thread.x % 4]); return a[base + this.thread.x]; }' },
+  { name: 'a local counted up with += and ++', output: [16],
+    source: 'function (a) { let k = 3; k += 4; k++; return a[k * 8 + this.thread.x]; }' },
+]
+
+for (const c of EDGE_CASES) {
+  test(`patched webasm equals plain JavaScript: ${c.name}`, async t => {
+    const wasm = createBackendOf('webasm', 'test', 1)
+    const js = createBackendOf('cpu', 'test')
+    const args = [ramp(1024), Float32Array.of(0, 16, 32, 48)]
+    const source = c.source.replace('function (a)', 'function (a, b)')
+    t.deepEqual(await run(wasm, source, c.output, args, c.constants), await run(js, source, c.output, args, c.constants))
+    await Promise.all([wasm.destroy(), js.destroy()])
+  })
+}
