@@ -1,4 +1,4 @@
-import { Layer, batchNorm, conv2d, named, serial } from '../lib/nn'
+import { Layer, conv2d, convBatchNorm, named } from '../lib/nn'
 import { Padding } from '../lib/ops'
 import { BlockOptions } from './options'
 
@@ -19,16 +19,17 @@ export const widthOf = (o: BlockOptions, filters: number): number => Math.max(1,
 export const paddingOf = (o: BlockOptions, stride: number, padding: Padding): Padding => (stride > 1 && o.sameStride2 ? 'same' : padding)
 
 /**
- * "Conv" in the spec: convolution without bias, batch norm, ReLU; timm's BasicConv2d (conv, bn).
+ * "Conv" in the spec: convolution without bias, batch norm, ReLU; timm's BasicConv2d (conv, bn). In
+ * inference the batch norm is folded into the convolution (see convBatchNorm).
  *
  * @example
  * conv(o, 64, [1, 7]) // branch1.1.conv.weight, branch1.1.bn.bias, ...
  * conv(o, 384, 3, 2, 'valid') // stride 2, valid ('same' with o.sameStride2)
  */
 export const conv = (o: BlockOptions, filters: number, kernel: number | [number, number], stride = 1, padding: Padding = 'same'): Layer =>
-  serial(
-    named('conv', conv2d({ filters: widthOf(o, filters), kernel, stride, padding: paddingOf(o, stride, padding) })),
-    named('bn', batchNorm({ scale: o.gamma, epsilon: o.epsilon, decay: o.decay, relu: true })),
+  convBatchNorm(
+    { filters: widthOf(o, filters), kernel, stride, padding: paddingOf(o, stride, padding) },
+    { scale: o.gamma, epsilon: o.epsilon, decay: o.decay, relu: true },
   )
 
 /**

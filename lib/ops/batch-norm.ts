@@ -93,16 +93,30 @@ const fold = (p: BatchNormParams, mean: ArrayLike<number>, invStd: ArrayLike<num
 }
 
 /**
+ * Inference-mode batch norm as a per-channel affine map y = scale · x + shift (what a convolution
+ * before it can absorb: its filter times scale, its bias shift).
+ *
+ * @example
+ * const { scale, shift } = inferenceAffine({ gamma, beta }, { mean, variance }, 1e-3)
+ */
+export const inferenceAffine = (p: BatchNormParams, running: RunningStats, epsilon = DEFAULT_EPSILON): { scale: Float32Array; shift: Float32Array } => {
+  const c = p.beta.size
+  if (running.mean.size !== c || running.variance.size !== c || (p.gamma && p.gamma.size !== c)) {
+    throw new RangeError(`batchNorm: beta has ${c} channels but gamma/running statistics have ${p.gamma?.size ?? c}/${running.mean.size}/${running.variance.size}`)
+  }
+  const invStd = running.variance.data.map(v => 1 / Math.sqrt(v + epsilon))
+  return fold(p, running.mean.data, invStd, c)
+}
+
+/**
  * Inference-mode batch norm: (x − running mean) / sqrt(running variance + ε) · gamma + beta, optionally ReLU.
  *
  * @example
  * const y = await batchNormInference(x, { beta }, running, { relu: true }, backend)
  */
 export const batchNormInference = async (x: Tensor, p: BatchNormParams, running: RunningStats, opts: BatchNormOptions = {}, be: Backend): Promise<Tensor> => {
-  const c = check(x, p, 'batchNorm')
-  const eps = opts.epsilon ?? DEFAULT_EPSILON
-  const invStd = running.variance.data.map(v => 1 / Math.sqrt(v + eps))
-  const { scale, shift } = fold(p, running.mean.data, invStd, c)
+  check(x, p, 'batchNorm')
+  const { scale, shift } = inferenceAffine(p, running, opts.epsilon)
   return mapChannels(opts.relu ? CHANNEL_AFFINE_RELU : CHANNEL_AFFINE, x, { u: scale, v: shift }, be)
 }
 
