@@ -1,6 +1,7 @@
 import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { launch, keyOf } from './internal/launch'
+import { inSlices } from './internal/split'
 
 /**
  * Channel (last-axis) concatenation and its inverse. The concat kernel is generated per arity: a
@@ -40,8 +41,10 @@ export const concatChannels = async (xs: readonly Tensor[], be: Backend): Promis
   const widths = xs.map(x => x.shape[x.rank - 1]!)
   const total = widths.reduce((a, b) => a + b, 0)
   const rows = xs[0]!.size / widths[0]!
-  const spec = { key: keyOf('concat', rows, ...widths), source: concatSource(widths), output: [total, rows] }
-  const out = await launch(be, spec, xs.map(x => x.data), rows * total)
+  const out = await inSlices('concat', rows, total, (start, count) => {
+    const spec = { key: keyOf('concat', count, ...widths), source: concatSource(widths), output: [total, count] }
+    return launch(be, spec, xs.map((x, i) => x.data.subarray(start * widths[i]!, (start + count) * widths[i]!)), count * total)
+  })
   return Tensor.adopt([...lead, total], out)
 }
 
@@ -62,8 +65,10 @@ export const sliceChannels = async (x: Tensor, offset: number, width: number, be
   }
   if (offset === 0 && width === total) return x
   const rows = x.size / total
-  const spec = { key: keyOf('slice', rows, total, offset, width), source: sliceSource, output: [width, rows], constants: { TOTAL: total, OFFSET: offset } }
-  const out = await launch(be, spec, [x.data], rows * width)
+  const out = await inSlices('sliceChannels', rows, total, (start, count) => {
+    const spec = { key: keyOf('slice', count, total, offset, width), source: sliceSource, output: [width, count], constants: { TOTAL: total, OFFSET: offset } }
+    return launch(be, spec, [x.data.subarray(start * total, (start + count) * total)], count * width)
+  })
   return Tensor.adopt([...x.shape.slice(0, -1), width], out)
 }
 

@@ -4,6 +4,7 @@ import { launch, keyOf, unblock4 } from './internal/launch'
 import { reduceRows } from './internal/reduce'
 import { Padding, Window2D, cropNHWC, padNHWC, window2d } from './internal/padding'
 import { table, tapReach, windowStarts, withZeroRow } from './internal/windows'
+import { batchSlice, byBatch, inSlices, overLimit, windowPerSample } from './internal/split'
 
 /**
  * 2-D convolution, NHWC input, HWIO filter [kh, kw, cin, cout], TensorFlow padding. Three kernels,
@@ -119,6 +120,10 @@ export const conv2d = async (x: Tensor, w: Tensor, bias: Tensor | undefined, opt
   if (bias && (bias.rank !== 1 || bias.shape[0] !== g.cout)) {
     throw new RangeError(`conv2d: bias must be [${g.cout}], got ${shapeToString(bias.shape)}`)
   }
+  const per = windowPerSample(g, g.cout)
+  if (overLimit(g.n, per)) {
+    return byBatch('conv2d', g.n, per, [g.n, g.y.out, g.x.out, g.cout], (s, c) => conv2d(batchSlice(x, s, c), w, bias, opts, be))
+  }
   const spec = {
     key: keyOf('conv2d', ...shapeKey(g), !!opts.relu),
     source: forwardSource(!!opts.relu, g.c % 2 === 0),
@@ -186,6 +191,10 @@ const tapsOutIn = (w: Float32Array, taps: number, cin: number, cout: number): Fl
  */
 export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: Tensor, opts: Conv2DOptions = {}, be: Backend): Promise<Tensor> => {
   const g = convGeometry(xShape, w.shape, opts, 'conv2d input gradient')
+  const per = windowPerSample(g, g.cout)
+  if (overLimit(g.n, per)) {
+    return byBatch('conv2d input gradient', g.n, per, xShape, (s, c) => conv2dInputGrad([c, ...xShape.slice(1)], w, batchSlice(dy, s, c), opts, be))
+  }
   const q = g.n * g.hp * g.wp
   const spec = {
     key: keyOf('conv2d.dx', ...shapeKey(g)),
@@ -198,10 +207,17 @@ export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: 
   return Tensor.adopt(xShape, cropNHWC(unblock4(blocked, q, g.c), g))
 }
 
-/** Filter gradient: rows are filter rows (ky, kx, ci); the reduction runs over every output position. */
-const filterGradSource = `function (x, dy, offsets) {
+/**
+ * Filter gradient: rows are filter rows (ky, kx, ci); the reduction runs over every output position.
+ * `chained`: the sums start from a previous call's blocked output, so a batch reduced in slices adds
+ * the same products in the same order as one call over the whole batch.
+ */
+const filterGradSource = (chained: boolean): string => `function (x, dy, offsets, init) {
   const co = this.thread.x;
-  let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
+  ${chained
+    ? `const ib = (this.thread.y * this.constants.CO + co) * 4;
+  let s0 = init[ib]; let s1 = init[ib + 1]; let s2 = init[ib + 2]; let s3 = init[ib + 3];`
+    : 'let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;'}
   const o0 = Math.floor(offsets[this.thread.y * 4]);
   const o1 = Math.floor(offsets[this.thread.y * 4 + 1]);
   const o2 = Math.floor(offsets[this.thread.y * 4 + 2]);
@@ -223,6 +239,8 @@ const filterGradSource = `function (x, dy, offsets) {
   return [s0, s1, s2, s3];
 }`
 
+const ZERO4 = new Float32Array(4)
+
 /** Offset of filter row m = (ky, kx, ci) inside a padded input window (rows padded to a multiple of 4). */
 const tapOffsets = (g: ConvGeometry): Float32Array => {
   const rows = g.kh * g.kw * g.c
@@ -242,15 +260,25 @@ const tapOffsets = (g: ConvGeometry): Float32Array => {
 export const conv2dFilterGrad = async (x: Tensor, wShape: readonly number[], dy: Tensor, opts: Conv2DOptions = {}, be: Backend): Promise<Tensor> => {
   const g = convGeometry(x.shape, wShape, opts, 'conv2d filter gradient')
   const rows = g.kh * g.kw * g.c
-  const spec = {
-    key: keyOf('conv2d.dw', ...shapeKey(g)),
-    source: filterGradSource,
-    output: [g.cout, Math.ceil(rows / 4)],
-    constants: { ...constantsOf(g), R: rows },
-    vec4: true,
+  const length = Math.ceil(rows / 4) * 4 * g.cout
+  const run = (xs: Tensor, dys: Tensor, init: Float32Array | undefined): Promise<Float32Array> => {
+    const gs = convGeometry(xs.shape, wShape, opts, 'conv2d filter gradient')
+    const spec = {
+      key: keyOf('conv2d.dw', ...shapeKey(gs), !!init),
+      source: filterGradSource(!!init),
+      output: [g.cout, Math.ceil(rows / 4)],
+      constants: { ...constantsOf(gs), R: rows },
+      vec4: true,
+    }
+    return launch(be, spec, [padNHWC(xs, gs), dys.data, tapOffsets(gs), init ?? ZERO4], length)
   }
-  const blocked = await launch(be, spec, [padNHWC(x, g), dy.data, tapOffsets(g)], Math.ceil(rows / 4) * 4 * g.cout)
-  return Tensor.adopt(wShape, unblock4(blocked, rows, g.cout))
+  let blocked: Float32Array | undefined
+  // over the limit, the batch runs in slices, each continuing the previous slice's sums
+  await inSlices('conv2d filter gradient', g.n, windowPerSample(g, g.cout), async (s, c) => {
+    blocked = await run(batchSlice(x, s, c), batchSlice(dy, s, c), blocked)
+    return ZERO4
+  })
+  return Tensor.adopt(wShape, unblock4(blocked!, rows, g.cout))
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Backend } from '../backend'
 import { Tensor, sameShape, shapeToString } from '../tensor'
 import { launch, keyOf } from './internal/launch'
+import { inSlices } from './internal/split'
 
 /**
  * Elementwise kernels over a tensor seen as [rows, C] with C its last dimension: thread.x runs over
@@ -47,9 +48,12 @@ export const mapChannels = async (
     if (vec && vec.length !== c) throw new RangeError(`${op.name}: per-channel vector '${k}' has ${vec.length} values, the tensor has ${c} channels`)
   }
   const rows = a.size / c
-  const spec = { key: keyOf('map', op.name, c, rows), source: source(op.expr), output: [c, rows], constants: { C: c } }
-  const args = [a.data, inputs.b?.data ?? EMPTY, inputs.u ?? EMPTY, inputs.v ?? EMPTY, inputs.w ?? EMPTY, inputs.s ?? 0]
-  return Tensor.adopt(a.shape, await launch(be, spec, args, a.size))
+  const out = await inSlices(op.name, rows, c, (start, count) => {
+    const spec = { key: keyOf('map', op.name, c, count), source: source(op.expr), output: [c, count], constants: { C: c } }
+    const slice = (t: Tensor | undefined) => t ? t.data.subarray(start * c, (start + count) * c) : EMPTY
+    return launch(be, spec, [slice(a), slice(inputs.b), inputs.u ?? EMPTY, inputs.v ?? EMPTY, inputs.w ?? EMPTY, inputs.s ?? 0], count * c)
+  })
+  return Tensor.adopt(a.shape, out)
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Backend } from '../backend'
 import { Tensor, nhwc } from '../tensor'
 import { launch, keyOf } from './internal/launch'
+import { batchSlice, byBatch, overLimit } from './internal/split'
 
 /** Global average pooling NHWC → [N, C], and its gradient (dy spread evenly over each image). */
 const forwardSource = `function (x) {
@@ -26,6 +27,7 @@ const gradSource = `function (dy) {
  */
 export const globalAvgPool = async (x: Tensor, be: Backend): Promise<Tensor> => {
   const { n, h, w, c } = nhwc(x.shape, 'globalAvgPool')
+  if (overLimit(n, h * w * c)) return byBatch('globalAvgPool', n, h * w * c, [n, c], (s, k) => globalAvgPool(batchSlice(x, s, k), be))
   const spec = { key: keyOf('gap', n, h * w, c), source: forwardSource, output: [c, n], constants: { HW: h * w, C: c } }
   return Tensor.adopt([n, c], await launch(be, spec, [x.data], n * c))
 }
@@ -38,6 +40,9 @@ export const globalAvgPool = async (x: Tensor, be: Backend): Promise<Tensor> => 
  */
 export const globalAvgPoolGrad = async (xShape: readonly number[], dy: Tensor, be: Backend): Promise<Tensor> => {
   const { n, h, w, c } = nhwc(xShape, 'globalAvgPool gradient')
+  if (overLimit(n, h * w * c)) {
+    return byBatch('globalAvgPool gradient', n, h * w * c, xShape, (s, k) => globalAvgPoolGrad([k, h, w, c], batchSlice(dy, s, k), be))
+  }
   const spec = { key: keyOf('gap.dx', n, h * w, c), source: gradSource, output: [c, n * h * w], constants: { HW: h * w, C: c } }
   return Tensor.adopt(xShape, await launch(be, spec, [dy.data], n * h * w * c))
 }

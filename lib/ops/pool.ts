@@ -3,6 +3,7 @@ import { Tensor } from '../tensor'
 import { launch, keyOf } from './internal/launch'
 import { Padding, Window2D, cropNHWC, padNHWC, window2d } from './internal/padding'
 import { table, tapReach, windowStarts, withZeroRow } from './internal/windows'
+import { batchSlice, byBatch, overLimit, windowPerSample } from './internal/split'
 
 /**
  * Max and average pooling, NHWC, TensorFlow padding. Windows read a padded copy of the input (max
@@ -123,6 +124,8 @@ const outShape = (g: Window2D) => [g.n, g.y.out, g.x.out, g.c]
  */
 export const maxPool = async (x: Tensor, opts: PoolOptions = {}, be: Backend): Promise<Tensor> => {
   const g = poolGeometry(x.shape, opts, 'maxPool')
+  const per = windowPerSample(g, g.c)
+  if (overLimit(g.n, per)) return byBatch('maxPool', g.n, per, outShape(g), (s, c) => maxPool(batchSlice(x, s, c), opts, be))
   const p = positionsOf(g)
   const spec = { key: key('maxPool', g), source: maxSource, output: [g.c, p], constants: constantsOf(g) }
   return Tensor.adopt(outShape(g), await launch(be, spec, [padNHWC(x, g, LOWEST), windowStarts(g, g.c)], p * g.c))
@@ -136,6 +139,8 @@ export const maxPool = async (x: Tensor, opts: PoolOptions = {}, be: Backend): P
  */
 export const avgPool = async (x: Tensor, opts: PoolOptions = {}, be: Backend): Promise<Tensor> => {
   const g = poolGeometry(x.shape, opts, 'avgPool')
+  const per = windowPerSample(g, g.c)
+  if (overLimit(g.n, per)) return byBatch('avgPool', g.n, per, outShape(g), (s, c) => avgPool(batchSlice(x, s, c), opts, be))
   const p = positionsOf(g)
   const spec = { key: key('avgPool', g), source: avgSource, output: [g.c, p], constants: constantsOf(g) }
   return Tensor.adopt(outShape(g), await launch(be, spec, [padNHWC(x, g), windowStarts(g, g.c), inverseCounts(g)], p * g.c))
@@ -149,6 +154,10 @@ export const avgPool = async (x: Tensor, opts: PoolOptions = {}, be: Backend): P
  */
 export const maxPoolGrad = async (x: Tensor, dy: Tensor, opts: PoolOptions = {}, backend: Backend): Promise<Tensor> => {
   const g = poolGeometry(x.shape, opts, 'maxPool gradient')
+  const per = windowPerSample(g, g.c)
+  if (overLimit(g.n, per)) {
+    return byBatch('maxPool gradient', g.n, per, x.shape, (s, c) => maxPoolGrad(batchSlice(x, s, c), batchSlice(dy, s, c), opts, backend))
+  }
   const p = positionsOf(g)
   const q = g.n * g.hp * g.wp
   const argSpec = { key: key('maxPool.argmax', g), source: argmaxSource, output: [g.c, p], constants: constantsOf(g) }
@@ -167,6 +176,10 @@ export const maxPoolGrad = async (x: Tensor, dy: Tensor, opts: PoolOptions = {},
  */
 export const avgPoolGrad = async (xShape: readonly number[], dy: Tensor, opts: PoolOptions = {}, be: Backend): Promise<Tensor> => {
   const g = poolGeometry(xShape, opts, 'avgPool gradient')
+  const per = windowPerSample(g, g.c)
+  if (overLimit(g.n, per)) {
+    return byBatch('avgPool gradient', g.n, per, xShape, (s, c) => avgPoolGrad([c, ...xShape.slice(1)], batchSlice(dy, s, c), opts, be))
+  }
   const q = g.n * g.hp * g.wp
   const inv = inverseCounts(g)
   const dyz = withZeroRow(dy.data, g.c)

@@ -1,6 +1,9 @@
 import { GPU } from 'gpu.js'
 import { Backend, KernelSettings } from '../../backend'
 import { flatOutput } from '../../backend/output'
+import { kernelLimit } from './split'
+
+export { MAX_KERNEL_ELEMENTS } from './split'
 
 /**
  * Compiles (once per key) and runs a kernel given as source text, returning its output as one flat
@@ -18,15 +21,15 @@ export interface KernelSpec {
   readonly functions?: readonly ((...args: number[]) => number)[]
 }
 
-/** gpu.js computes indices in float32: beyond 2^24 elements an index is no longer exact. */
-export const MAX_KERNEL_ELEMENTS = 1 << 24
 
 export const launch = async (be: Backend, spec: KernelSpec, args: readonly unknown[], length: number): Promise<Float32Array> => {
+  const limit = kernelLimit()
   args.forEach((a, i) => {
-    if (a instanceof Float32Array && a.length > MAX_KERNEL_ELEMENTS) {
-      throw new RangeError(`${spec.key}: argument ${i} holds ${a.length} values; gpu.js indexes in float32, so kernels take at most 2^24 (${MAX_KERNEL_ELEMENTS}): use a smaller batch`)
+    if (a instanceof Float32Array && a.length > limit) {
+      throw new RangeError(`${spec.key}: argument ${i} holds ${a.length} values, over the kernel limit of ${limit} (gpu.js indexes in float32): use a smaller batch`)
     }
   })
+  if (length > limit) throw new RangeError(`${spec.key}: the output holds ${length} values, over the kernel limit of ${limit}: use a smaller batch`)
   const kernel = be.kernel(spec.key, (gpu: GPU, settings: KernelSettings) =>
     gpu.createKernel(spec.source, {
       ...settings,
