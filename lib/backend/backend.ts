@@ -1,11 +1,28 @@
 import { GPU } from 'gpu.js'
 import { Probe, probeHeadlessGL, probeWebGPU } from './probe'
-import { attachPool, poolSizeFromEnv, sharedPool } from './worker-pool'
+import { attachPool, poolSizeFromEnv, retireKernel, sharedPool, SharedPool } from './worker-pool'
+import { cacheBudgetFromEnv } from './cache-budget'
 
-/** A value made on first use; peek() does not make it. */
-const lazy = <A>(make: () => A) => {
-  let value: A | undefined
-  return { get: (): A => (value ??= make()), peek: (): A | undefined => value }
+/**
+ * The backend's one worker pool, made on first use. Workers keep their own instance of every
+ * kernel's shared memory and free it only when their isolate collects garbage, which an idle
+ * worker rarely does; so after evictions the pool is replaced (the old workers end, their memory
+ * with them) once no kernel is running.
+ */
+const poolHolder = (threads: number) => {
+  let pool: SharedPool | undefined
+  return {
+    get: (): SharedPool => (pool ??= sharedPool(threads)),
+    peek: (): SharedPool | undefined => pool,
+    /** A fresh pool for `kernels` (all idle); the old one's workers end. */
+    replace(kernels: readonly unknown[]): void {
+      if (!pool) return
+      const old = pool
+      pool = sharedPool(threads)
+      for (const k of kernels) attachPool(k, pool, true)
+      old.close()
+    },
+  }
 }
 
 /**
@@ -41,7 +58,10 @@ export type Kernel = (...args: unknown[]) => Promise<unknown>
 
 /**
  * One gpu.js instance and its kernel cache. Kernels are compiled once per (op, shape) key: after a
- * training loop's first step, `stats.compiled` stops growing.
+ * training loop's first step, `stats.compiled` stops growing. Each compiled kernel holds memory the
+ * size of its arguments and output (a WebAssembly memory on webasm); the cache keeps them within
+ * `cacheBudget` bytes, evicting the least recently used kernel that is not running (a later call
+ * recompiles it). `stats.cachedBytes` is what the cache holds now, `stats.evicted` how many it let go.
  *
  * @example
  * const be: Backend = await createBackend('auto')
@@ -51,10 +71,13 @@ export interface Backend {
   readonly mode: ConcreteMode
   /** What runs the kernels (a GL renderer string, an adapter, or the CPU). */
   readonly device: string
-  readonly stats: { compiled: number; calls: number }
+  readonly stats: { compiled: number; calls: number; evicted: number; cachedBytes: number }
+  /** The kernel cache's budget in bytes (RXCEPTION_KERNEL_CACHE_MIB sets it). */
+  readonly cacheBudget: number
   /** Worker threads the backend may run (webasm: one shared pool; RXCEPTION_THREADS sets it). */
   readonly threads: number
-  kernel(key: string, build: (gpu: GPU, settings: KernelSettings) => unknown): Kernel
+  /** The compiled kernel for `key`, built on first use; `bytes` is what one call holds (arguments and output). */
+  kernel(key: string, build: (gpu: GPU, settings: KernelSettings) => unknown, bytes?: number): Kernel
   destroy(): Promise<void>
 }
 
@@ -81,12 +104,14 @@ const gpuMode = (mode: ConcreteMode): string => (mode === 'webasm' ? 'webasm' : 
  * @example
  * const be = createBackendOf('cpu', 'CPU (plain JavaScript)')
  */
-export const createBackendOf = (mode: ConcreteMode, device: string, threads = poolSizeFromEnv()): Backend => {
+export const createBackendOf = (mode: ConcreteMode, device: string, threads = poolSizeFromEnv(), cacheBudget = cacheBudgetFromEnv()): Backend => {
   const gpu = new GPU({ mode: gpuMode(mode) } as any)
-  const cache = new Map<string, Kernel>()
-  const stats = { compiled: 0, calls: 0 }
+  // Map order is recency order: a hit moves its key to the end
+  const cache = new Map<string, Cached>()
+  const stats = { compiled: 0, calls: 0, evicted: 0, cachedBytes: 0 }
   // one pool for every kernel of this backend (see worker-pool.ts); made when the first kernel is
-  const pool = mode === 'webasm' ? lazy(() => sharedPool(threads)) : undefined
+  const pool = mode === 'webasm' ? poolHolder(threads) : undefined
+  let released = 0 // bytes evicted whose memory the pool's workers may still hold
   const settings: KernelSettings = {
     precision: 'single',
     asyncMode: true,
@@ -95,31 +120,76 @@ export const createBackendOf = (mode: ConcreteMode, device: string, threads = po
     dynamicOutput: false,
     dynamicArguments: false,
   }
+  /** Evicts least recently used idle kernels until `incoming` more bytes fit the budget. */
+  const makeRoom = (incoming: number): void => {
+    for (const [key, c] of cache) {
+      if (stats.cachedBytes + incoming <= cacheBudget) return
+      if (c.running > 0) continue
+      cache.delete(key)
+      stats.cachedBytes -= c.bytes
+      stats.evicted++
+      released += c.bytes
+      retireKernel(c.compiled, pool?.peek())
+    }
+  }
+  /** Ends the workers holding evicted memory, once nothing runs. */
+  const releaseEvicted = (): void => {
+    if (!pool || released === 0 || [...cache.values()].some(c => c.running > 0)) return
+    pool.replace([...cache.values()].map(c => c.compiled))
+    released = 0
+  }
   return {
     mode,
     device,
     stats,
     threads,
-    kernel(key, build) {
-      let k = cache.get(key)
-      if (!k) {
-        const compiled = build(gpu, settings) as (...args: unknown[]) => unknown
-        if (pool) attachPool(compiled, pool.get())
-        stats.compiled++
-        k = (...args: unknown[]) => {
-          stats.calls++
-          return Promise.resolve(compiled(...args))
-        }
-        cache.set(key, k)
+    cacheBudget,
+    kernel(key, build, bytes = 0) {
+      let c = cache.get(key)
+      if (c) {
+        cache.delete(key)
+        cache.set(key, c)
+        return c.run
       }
-      return k
+      makeRoom(bytes)
+      releaseEvicted()
+      const compiled = build(gpu, settings) as (...args: unknown[]) => unknown
+      if (pool) attachPool(compiled, pool.get())
+      stats.compiled++
+      const entry: Cached = {
+        compiled,
+        bytes,
+        running: 0,
+        run: async (...args: unknown[]) => {
+          stats.calls++
+          entry.running++
+          try {
+            return await compiled(...args)
+          } finally {
+            entry.running--
+          }
+        },
+      }
+      c = entry
+      stats.cachedBytes += bytes
+      cache.set(key, c)
+      return c.run
     },
     async destroy() {
       cache.clear()
+      stats.cachedBytes = 0
       await gpu.destroy()
       pool?.peek()?.close()
     },
   }
+}
+
+/** A compiled kernel in the cache: what it holds and whether a call is running on it. */
+interface Cached {
+  readonly compiled: (...args: unknown[]) => unknown
+  readonly bytes: number
+  running: number
+  readonly run: Kernel
 }
 
 /**

@@ -1,2 +1,3 @@
 export * from './backend'
 export type { Probe } from './probe'
+export { cacheBudgetFromEnv } from './cache-budget'

@@ -12,6 +12,7 @@ import { cpus } from 'os'
 interface GpuPool {
   readonly size: number
   readonly liveWorkerCount: number
+  release(entryId: number): void
   destroy(): void
 }
 
@@ -50,9 +51,26 @@ export const sharedPool = (size: number): SharedPool => {
  * Hands a compiled webasm kernel the shared pool (gpu.js's kernel-run shortcut keeps the kernel
  * object in `.kernel`; its pool field starts null). Returns whether it took.
  */
-export const attachPool = (compiled: unknown, pool: SharedPool): boolean => {
+/**
+ * Destroys a compiled kernel and frees what it holds: its WebAssembly memories and, in the shared
+ * pool's workers, their instances of those memories (the kernel's own destroy does not release
+ * them from a pool it does not own).
+ *
+ * @example
+ * retireKernel(compiled, pool) // the kernel cache evicting its least recently used kernel
+ */
+export const retireKernel = (compiled: unknown, pool: SharedPool | undefined): void => {
+  const kernel = (compiled as { kernel?: { _moduleCache?: Map<unknown, { id: number; shared: boolean }>; destroy?: () => void } }).kernel
+  if (!kernel) return
+  if (pool && kernel._moduleCache) {
+    for (const entry of kernel._moduleCache.values()) if (entry.shared) pool.release(entry.id)
+  }
+  kernel.destroy?.()
+}
+
+export const attachPool = (compiled: unknown, pool: SharedPool, replace = false): boolean => {
   const kernel = (compiled as { kernel?: { _pool?: unknown } }).kernel
-  if (!kernel || kernel._pool !== null) return false
+  if (!kernel || (kernel._pool !== null && !replace)) return false
   kernel._pool = pool
   return true
 }

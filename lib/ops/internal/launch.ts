@@ -30,6 +30,7 @@ export const launch = async (be: Backend, spec: KernelSpec, args: readonly unkno
     }
   })
   if (length > limit) throw new RangeError(`${spec.key}: the output holds ${length} values, over the kernel limit of ${limit}: use a smaller batch`)
+  const bytes = 4 * (length + args.reduce<number>((n, a) => n + (a instanceof Float32Array ? a.length : 1), 0))
   const kernel = be.kernel(spec.key, (gpu: GPU, settings: KernelSettings) =>
     gpu.createKernel(spec.source, {
       ...settings,
@@ -38,6 +39,7 @@ export const launch = async (be: Backend, spec: KernelSpec, args: readonly unkno
       returnType: spec.vec4 ? 'Array(4)' : 'Number',
       ...(spec.functions ? { functions: [...spec.functions] } : {}),
     } as any),
+    bytes,
   )
   return flatOutput(await kernel(...args), length)
 }
