@@ -15,6 +15,8 @@ let tfPromise: Promise<Tf> | undefined
 const loadTf = (): Promise<Tf> =>
   (tfPromise ??= (async () => {
     const tf = await import('@tensorflow/tfjs-core')
+    // tfjs-core registers no gradients; the @tensorflow/tfjs bundle registers them all (the network peers train)
+    require('@tensorflow/tfjs')
     await import('@tensorflow/tfjs-backend-cpu')
     const wasm = await import('@tensorflow/tfjs-backend-wasm')
     wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + '/')

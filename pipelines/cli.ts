@@ -4,7 +4,7 @@
  *   rxception evaluate [options]   top-1/top-5 and a confusion matrix: centre, 10, 12, 144 crops, ensembles
  *   rxception predict ...          top-k classes of images with timm's weights
  *   rxception summary ...          a network's layer table and totals, computed from specs alone
- *   rxception bench [...]          the op benchmark (bench/ops.ts)
+ *   rxception bench [...]          whole networks against TensorFlow.js (bench/suite.ts); --mode ops: single ops
  *   rxception backends             which gpu.js backends work here and what auto picks
  * Errors are one line, `rxception: <what>`, exit 1 (2 for a usage error); `--verbose` or
  * RXCEPTION_DEBUG=1 adds the stack.
@@ -24,7 +24,7 @@ const usage = `usage: rxception <command> [options]      (rxception <command> --
   evaluate            top-1/top-5 and confusion matrix of weight files: centre, 10, 12 or 144 crops, ensembles
   predict IMAGE...    top-k ImageNet classes with timm's weights (--weights FILE.safetensors)
   summary             layer table of a network (output shapes, parameters, MACs) without computing anything
-  bench               op benchmark vs TensorFlow.js (--backends, --peers, --reps, --out)
+  bench               networks vs TensorFlow.js, same weights (--models, --sizes, --peers, --quick; --mode ops: single ops)
   backends            the gpu.js backends, their devices, and the one RXCEPTION_BACKEND (default auto) selects
   --verbose (or RXCEPTION_DEBUG=1) shows an error's stack`
 
@@ -84,8 +84,8 @@ const main = async (argv: string[]) => {
       return predictCommand(rest)
     case 'bench': {
       // loaded on demand: the benchmark pulls in TensorFlow.js, a development dependency
-      const { runOpBenchmark } = require('../bench/ops') as typeof import('../bench/ops')
-      return runOpBenchmark(rest)
+      const { runNetworkBenchmark } = require('../bench/suite') as typeof import('../bench/suite')
+      return runNetworkBenchmark(rest)
     }
     case undefined:
     case '--help':

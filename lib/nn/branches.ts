@@ -4,6 +4,7 @@ import { Applied, Layer, LayerShapeError, applyChild, defineLayer, located, segm
 import { SpecTree, prefixRows } from './spec'
 import { childTree, parentTree } from './nesting'
 import { Tree } from '../tree'
+import { graphOf } from './graph'
 
 /**
  * Fan-out then channel concat, in the order given: the Inception block. Every branch sees the same
@@ -34,6 +35,7 @@ export const branches = (...layers: Layer[]): Layer =>
         rows: [...specs.flatMap((s, i) => prefixRows(s.rows, layers[i]!.name)), { path: '', kind: 'concat', outputShape, params: 0, state: 0, macs: 0 }],
       }
     },
+    graph: inputShape => ({ op: 'branches', children: layers.map(l => ({ ...(l.name ? { name: l.name } : {}), graph: graphOf(l, inputShape) })) }),
     apply(params, state, x, ctx) {
       return async () => {
         const applied: Applied[] = []

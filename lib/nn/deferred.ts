@@ -1,5 +1,6 @@
 import { Shape } from '../tensor'
 import { Layer, defineLayer } from './layer'
+import { graphOf } from './graph'
 
 /**
  * A layer built from its input shape, once per shape: for layers whose hyperparameters depend on
@@ -19,5 +20,6 @@ export const deferred = (kind: string, build: (inputShape: Shape) => Layer): Lay
     kind,
     spec: inputShape => layerFor(inputShape).spec(inputShape),
     apply: (params, state, x, ctx) => layerFor(x.shape).apply(params, state, x, ctx),
+    graph: inputShape => graphOf(layerFor(inputShape), inputShape),
   })
 }

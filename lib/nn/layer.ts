@@ -3,6 +3,7 @@ import { Backend } from '../backend'
 import { Key, Shape, Tensor } from '../tensor'
 import { Spec, materialize } from './spec'
 import { Tree } from '../tree'
+import { Graph } from './graph'
 
 /**
  * A layer is a pair of pure functions, as in JAX's stax:
@@ -27,6 +28,8 @@ export interface Layer {
   spec(inputShape: Shape): Spec
   init(key: Key, inputShape: Shape): Init
   apply(params: Tree, state: Tree, x: Tensor, ctx: Ctx): Task<Applied>
+  /** What the layer computes at this input shape, as data (optional: user layers may omit it; see Graph). */
+  graph?(inputShape: Shape): Graph
 }
 
 /**

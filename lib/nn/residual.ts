@@ -1,6 +1,7 @@
 import { relu, reluGrad, scale as scaleBy, scaledAdd, add } from '../ops'
 import { sameShape, shapeToString } from '../tensor'
 import { Layer, LayerShapeError, defineLayer } from './layer'
+import { graphOf } from './graph'
 
 /**
  * residual's options: the scale of the body's output and the activation after the sum.
@@ -43,6 +44,7 @@ export const residual = (body: Layer | ((channels: number) => Layer), opts: Resi
       }
       return { ...r, rows: [...r.rows, { path: '', kind: `scaled sum (${s})${act === 'relu' ? ' + relu' : ''}`, outputShape: inputShape, params: 0, state: 0, macs: 0 }] }
     },
+    graph: inputShape => ({ op: 'residual', body: graphOf(bodyFor(inputShape), inputShape), scale: s, relu: act === 'relu' }),
     apply(params, state, x, ctx) {
       return async () => {
         const b = await bodyFor(x.shape).apply(params, state, x, ctx)()

@@ -3,6 +3,7 @@ import { Applied, Layer, applyChild, defineLayer, located, named, segmentOf } fr
 import { childTree, parentTree } from './nesting'
 import { Spec, SpecTree, prefixRows } from './spec'
 import { Tree } from '../tree'
+import { graphOf } from './graph'
 
 /**
  * Layers one after another. spec threads the shape through every child (errors name the child's
@@ -28,6 +29,15 @@ export const serial = (...layers: Layer[]): Layer =>
         state: parentTree<SpecTree>(layers, specs.map(s => s.state), 'serial'),
         rows: specs.flatMap((s, i) => prefixRows(s.rows, layers[i]!.name)),
       }
+    },
+    graph(inputShape) {
+      let shape: Shape = inputShape
+      const children = layers.map(layer => {
+        const child = { ...(layer.name ? { name: layer.name } : {}), graph: graphOf(layer, shape) }
+        shape = layer.spec(shape).outputShape
+        return child
+      })
+      return { op: 'serial', children }
     },
     apply(params, state, x, ctx) {
       return async () => {

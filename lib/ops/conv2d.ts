@@ -226,14 +226,16 @@ const filterGradSource = (chained: boolean): string => `function (x, dy, offsets
     for (let oy = 0; oy < this.constants.HO; oy++) {
       const xb = (n * this.constants.HP + oy * this.constants.S) * this.constants.WP * this.constants.CI;
       const db = (n * this.constants.HO + oy) * this.constants.WO * this.constants.CO + co;
+      let t0 = 0; let t1 = 0; let t2 = 0; let t3 = 0;
       for (let ox = 0; ox < this.constants.WO; ox++) {
         const dv = dy[db + ox * this.constants.CO];
         const xo = xb + ox * this.constants.S * this.constants.CI;
-        s0 += x[xo + o0] * dv;
-        s1 += x[xo + o1] * dv;
-        s2 += x[xo + o2] * dv;
-        s3 += x[xo + o3] * dv;
+        t0 += x[xo + o0] * dv;
+        t1 += x[xo + o1] * dv;
+        t2 += x[xo + o2] * dv;
+        t3 += x[xo + o3] * dv;
       }
+      s0 += t0; s1 += t1; s2 += t2; s3 += t3;
     }
   }
   return [s0, s1, s2, s3];

@@ -11,4 +11,4 @@ export const relu = () =>
   stateless('relu', s => s, async (x, ctx) => {
     const y = await reluOp(x, ctx.backend)
     return { y, back: dy => reluGrad(y, dy, ctx.backend) }
-  })
+  }, { op: 'relu' })

@@ -34,6 +34,7 @@ export const batchNorm = (o: BatchNormLayerOptions = {}): Layer => {
   const kind = `batchNorm${o.scale === false ? ' (no gamma)' : ''}${o.relu ? ' + relu' : ''}`
   return defineLayer({
     kind,
+    graph: () => ({ op: 'batchNorm', epsilon: opts.epsilon, relu: !!o.relu, gamma: o.scale !== false }),
     spec(inputShape) {
       const c = inputShape[inputShape.length - 1]!
       const params = { ...(o.scale === false ? {} : { weight: onesSpec([c]) }), bias: zerosSpec([c]) }

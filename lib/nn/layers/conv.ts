@@ -43,6 +43,7 @@ export const conv2d = (o: ConvOptions): Layer => {
   const kind = `conv2d ${kh}x${kw}/${opts.stride} ${opts.padding} → ${o.filters}`
   return defineLayer({
     kind,
+    graph: () => ({ op: 'conv2d', kernel: [kh, kw], stride: opts.stride!, padding: opts.padding!, bias: !!o.bias }),
     spec(inputShape) {
       const cin = inputShape[inputShape.length - 1]!
       const filters = o.filters

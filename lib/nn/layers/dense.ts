@@ -16,6 +16,7 @@ export const dense = (units: number): Layer => {
   const kind = `dense → ${units}`
   return defineLayer({
     kind,
+    graph: () => ({ op: 'dense', units }),
     spec(inputShape) {
       if (inputShape.length !== 2) throw new RangeError(`expected [N, features], got ${shapeToString(inputShape)} (add globalAvgPool first)`)
       const [n, fanIn] = inputShape as [number, number]

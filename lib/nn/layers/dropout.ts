@@ -13,5 +13,5 @@ export const dropout = (keep: number) => {
     if (!ctx.training || keep === 1) return { y: x, back: async dy => dy }
     const { y, mask } = await dropoutOp(x, ctx.key, keep, ctx.backend)
     return { y, back: dy => dropoutGrad(dy, mask, ctx.backend) }
-  })
+  }, { op: 'dropout', keep })
 }

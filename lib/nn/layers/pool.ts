@@ -3,6 +3,9 @@ import { stateless } from './primitive'
 
 const describe = (kind: string, o: PoolOptions) => `${kind} ${o.size ?? 3}x${o.size ?? 3}/${o.stride ?? 2} ${o.padding ?? 'valid'}`
 
+/** The pooling defaults the ops apply (3×3, stride 2, valid), made explicit for the graph. */
+const poolGraph = (o: PoolOptions) => ({ size: o.size ?? 3, stride: o.stride ?? 2, padding: o.padding ?? 'valid' as const })
+
 const outShape = (kind: string, o: PoolOptions) => (s: readonly number[]) => {
   const g = poolGeometry(s, o, kind)
   return [g.n, g.y.out, g.x.out, g.c]
@@ -18,7 +21,7 @@ export const maxPool = (opts: PoolOptions = {}) =>
   stateless(describe('maxPool', opts), outShape('maxPool', opts), async (x, ctx) => ({
     y: await maxPoolOp(x, opts, ctx.backend),
     back: dy => maxPoolGrad(x, dy, opts, ctx.backend),
-  }))
+  }), { op: 'maxPool', ...poolGraph(opts) })
 
 /**
  * Average pooling; 'same' padding excludes the padded cells from each window's divisor (TensorFlow's rule).
@@ -30,7 +33,7 @@ export const avgPool = (opts: PoolOptions = {}) =>
   stateless(describe('avgPool', opts), outShape('avgPool', opts), async (x, ctx) => ({
     y: await avgPoolOp(x, opts, ctx.backend),
     back: dy => avgPoolGrad(x.shape, dy, opts, ctx.backend),
-  }))
+  }), { op: 'avgPool', ...poolGraph(opts) })
 
 /**
  * NHWC → [N, C].
@@ -45,4 +48,4 @@ export const globalAvgPool = () =>
   }, async (x, ctx) => ({
     y: await gapOp(x, ctx.backend),
     back: dy => globalAvgPoolGrad(x.shape, dy, ctx.backend),
-  }))
+  }), { op: 'globalAvgPool' })

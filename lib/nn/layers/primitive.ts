@@ -2,6 +2,7 @@ import { Shape, Tensor } from '../../tensor'
 import { Ctx, Layer, defineLayer } from '../layer'
 import { leafSpec } from '../spec'
 import { EMPTY } from '../../tree'
+import { Graph } from '../graph'
 
 /**
  * A layer without parameters or state, from its output-shape rule and a forward that returns the
@@ -11,9 +12,11 @@ export const stateless = (
   kind: string,
   outputShape: (input: Shape) => Shape,
   run: (x: Tensor, ctx: Ctx) => Promise<{ y: Tensor; back: (dy: Tensor) => Promise<Tensor> }>,
+  graph?: Graph,
 ): Layer =>
   defineLayer({
     kind,
+    ...(graph ? { graph: () => graph } : {}),
     spec: inputShape => leafSpec(kind, outputShape(inputShape), {}, {}, 0),
     apply(_params, _state, x, ctx) {
       return async () => {
