@@ -12,6 +12,8 @@ import * as path from 'path'
 import * as t from 'io-ts'
 import { ConcreteMode, availability, createBackend } from '../lib/backend'
 import { Flags, ValuesOf, intIn, listOf, parseCommand, usageOf } from '../pipelines/flags'
+import { relu } from '../lib/ops'
+import { Tensor } from '../lib/tensor'
 import { runBenchScript } from './script'
 import { gpujsPass } from './gpujs'
 import { TfBackend, tfPass, useTf } from './tfjs'
@@ -51,9 +53,20 @@ export const runOpBenchmark = async (argv: readonly string[]) => {
   const rows: Row[] = []
   const devices: Record<string, string> = {}
 
+  const fixed: { backend: string; values: number; microseconds: number }[] = []
   for (const mode of modes) {
     const be = await createBackend(mode)
     devices[mode] = be.device
+    // the fixed cost of one kernel call: a ReLU over 64 values (run on the calling thread) and over
+    // 4,096 (the smallest size webasm hands to its worker pool); the work itself is negligible
+    for (const n of [64, 4096]) {
+      const x = Tensor.adopt([n / 64, 64], new Float32Array(n).fill(1))
+      for (let i = 0; i < 20; i++) await relu(x, be)
+      const calls = 200
+      const t0 = performance.now()
+      for (let i = 0; i < calls; i++) await relu(x, be)
+      fixed.push({ backend: mode, values: n, microseconds: ((performance.now() - t0) * 1000) / calls })
+    }
     for (const w of WORKLOADS) for (const pass of PASSES) {
       log(`${mode}: ${w.name} ${pass} …`)
       const ms = await timeMedian(reps, gpujsPass(be, w, pass))
@@ -114,6 +127,7 @@ export const runOpBenchmark = async (argv: readonly string[]) => {
     return f && g ? `${m} ${w.name} ${p}: ${(g / f).toFixed(2)}× forward time` : undefined
   }))).filter(Boolean)
   console.log('\n' + gradRatios.join('\n'))
+  console.log('\nfixed cost per kernel call (a ReLU; mean of 200 calls after 20 warm-up ones):\n' + fixed.map(f => `${f.backend} ${f.values} values: ${f.microseconds.toFixed(0)} µs`).join('\n'))
   const notes = rows.filter(r => r.note).map(r => `${r.backend} ${r.workload} ${r.pass}: ${r.note}`)
   if (notes.length) console.log('\nnotes:\n' + notes.join('\n'))
 
@@ -121,7 +135,7 @@ export const runOpBenchmark = async (argv: readonly string[]) => {
   mkdirSync(path.dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify({
     date: new Date().toISOString(), host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-    reps, devices, rows, ratios,
+    reps, devices, rows, ratios, fixedCostPerCall: fixed,
   }, null, 2))
   console.log(`\nwritten ${out}`)
 }
