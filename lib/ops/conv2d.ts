@@ -3,7 +3,7 @@ import { Tensor, shapeToString } from '../tensor'
 import { launch, keyOf, unblock4 } from './internal/launch'
 import { reduceRows } from './internal/reduce'
 import { Padding, Window2D, cropNHWC, padNHWC, window2d } from './internal/padding'
-import { table, tapReach, windowStarts, withZeroRow } from './internal/windows'
+import { stridePhases, table, tapReach, windowStarts, withZeroRow } from './internal/windows'
 import { batchSlice, byBatch, inSlices, overLimit, windowPerSample } from './internal/split'
 
 /**
@@ -196,6 +196,9 @@ export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: 
     return byBatch('conv2d input gradient', g.n, per, xShape, (s, c) => conv2dInputGrad([c, ...xShape.slice(1)], w, batchSlice(dy, s, c), opts, be))
   }
   const q = g.n * g.hp * g.wp
+  const dyz = withZeroRow(dy.data, g.cout)
+  const filter = tapsOutIn(w.data, g.kh * g.kw, g.c, g.cout)
+  if (g.stride > 1) return Tensor.adopt(xShape, cropNHWC(await phasedInputGrad(g, dyz, filter, be), g))
   const spec = {
     key: keyOf('conv2d.dx', ...shapeKey(g)),
     source: inputGradSource(g.cout % 2 === 0),
@@ -203,8 +206,35 @@ export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: 
     constants: { ...constantsOf(g), T: g.kh * g.kw },
     vec4: true,
   }
-  const blocked = await launch(be, spec, [withZeroRow(dy.data, g.cout), tapsOutIn(w.data, g.kh * g.kw, g.c, g.cout), tapReach(g, g.cout)], Math.ceil(q / 4) * 4 * g.c)
+  const blocked = await launch(be, spec, [dyz, filter, tapReach(g, g.cout)], Math.ceil(q / 4) * 4 * g.c)
   return Tensor.adopt(xShape, cropNHWC(unblock4(blocked, q, g.c), g))
+}
+
+/**
+ * A strided convolution's input gradient, one stride phase at a time (see stridePhases): each
+ * phase's positions visit only the taps that can reach an output, in the same order as the
+ * unphased kernel, so a stride-2 layer does a quarter of the tap visits.
+ */
+const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float32Array, be: Backend): Promise<Float32Array> => {
+  const padded = new Float32Array(g.n * g.hp * g.wp * g.c)
+  const perTap = g.cout * g.c
+  for (const [i, phase] of stridePhases(g, g.cout).entries()) {
+    if (phase.taps.length === 0) continue // no tap reaches these positions: their gradient is zero
+    const rows = phase.positions.length
+    const taps = new Float32Array(phase.taps.length * perTap)
+    phase.taps.forEach((t, j) => taps.set(filter.subarray(t * perTap, (t + 1) * perTap), j * perTap))
+    const spec = {
+      key: keyOf('conv2d.dx.phase', ...shapeKey(g), i),
+      source: inputGradSource(g.cout % 2 === 0),
+      output: [g.c, Math.ceil(rows / 4)],
+      constants: { ...constantsOf(g), T: phase.taps.length },
+      vec4: true,
+    }
+    const blocked = await launch(be, spec, [dyz, taps, phase.reach], Math.ceil(rows / 4) * 4 * g.c)
+    const values = unblock4(blocked, rows, g.c)
+    phase.positions.forEach((qi, p) => padded.set(values.subarray(p * g.c, (p + 1) * g.c), qi * g.c))
+  }
+  return padded
 }
 
 /**

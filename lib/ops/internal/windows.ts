@@ -66,3 +66,54 @@ export const withZeroRow = (dy: Float32Array, channels: number): Float32Array =>
   out.set(dy)
   return out
 }
+
+/**
+ * One stride phase of a strided convolution's input gradient. With stride s, a padded input position
+ * (qy, qx) is reached only by the taps with ky ≡ qy and kx ≡ qx (mod s): the positions split into s²
+ * phases, each with its own subset of taps. `positions` are the phase's padded positions (flat, in
+ * order), `taps` its taps, `reach[p * taps.length + j]` the dy row (× channels) tap j reaches from
+ * position p, or the zero row when it falls outside the output. Computing each phase over its own
+ * taps skips the (s² − 1)/s² of tap visits that reach nothing.
+ */
+export interface StridePhase {
+  readonly positions: Int32Array
+  readonly taps: readonly number[]
+  readonly reach: Float32Array
+}
+
+const phases = new Map<string, StridePhase[]>()
+
+/** The s² phases of a strided window geometry (cached per shape). */
+export const stridePhases = (g: Window2D, channels: number): StridePhase[] => {
+  const key = keyOf('phases', ...geometryKey(g), channels)
+  const cached = phases.get(key)
+  if (cached) return cached
+  const s = g.stride
+  const outputs = g.n * g.y.out * g.x.out
+  const made: StridePhase[] = []
+  for (let py = 0; py < s; py++) {
+    for (let px = 0; px < s; px++) {
+      const taps: number[] = []
+      for (let t = 0; t < g.kh * g.kw; t++) if (Math.floor(t / g.kw) % s === py && (t % g.kw) % s === px) taps.push(t)
+      const list: number[] = []
+      for (let n = 0; n < g.n; n++) {
+        for (let qy = py; qy < g.hp; qy += s) for (let qx = px; qx < g.wp; qx += s) list.push((n * g.hp + qy) * g.wp + qx)
+      }
+      const rows = Math.ceil(list.length / 4) * 4
+      const reach = new Float32Array(rows * Math.max(taps.length, 1)).fill(outputs * channels)
+      list.forEach((qi, p) => {
+        const n = Math.floor(qi / (g.hp * g.wp))
+        const qy = Math.floor(qi / g.wp) % g.hp
+        const qx = qi % g.wp
+        taps.forEach((t, j) => {
+          const oy = (qy - Math.floor(t / g.kw)) / s
+          const ox = (qx - (t % g.kw)) / s
+          if (oy >= 0 && ox >= 0 && oy < g.y.out && ox < g.x.out) reach[p * taps.length + j] = ((n * g.y.out + oy) * g.x.out + ox) * channels
+        })
+      })
+      made.push({ positions: Int32Array.from(list), taps, reach })
+    }
+  }
+  phases.set(key, made)
+  return made
+}
