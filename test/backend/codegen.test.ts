@@ -111,3 +111,17 @@ for (const c of EDGE_CASES) {
     await Promise.all([wasm.destroy(), js.destroy()])
   })
 }
+
+test('flatOutput: an Array(4) kernel returns one flat Float32Array (x fastest, 4 values per cell), the same values as the nested form', async t => {
+  const be = createBackendOf('webasm', 'test', 1)
+  const source = 'function (a) { const i = this.thread.y * 8 + this.thread.x; return [a[i], a[i] + 1, a[i] * 2, -a[i]]; }'
+  const settingsOf = (flat: boolean) => (gpu: any, settings: any) => gpu.createKernel(source, { ...settings, output: [8, 3], returnType: 'Array(4)', ...(flat ? { flatOutput: true } : {}) })
+  const a = ramp(24)
+  const flat = await be.kernel('flat', settingsOf(true))(a)
+  const nested = await be.kernel('nested', settingsOf(false))(a) as Float32Array[][]
+  t.true(flat instanceof Float32Array)
+  t.is((flat as Float32Array).length, 8 * 3 * 4)
+  t.deepEqual(Array.from(flat as Float32Array), nested.flatMap(row => row.flatMap(cell => Array.from(cell))))
+  t.deepEqual(Array.from((flat as Float32Array).slice(4, 8)), [a[1]!, a[1]! + 1, a[1]! * 2, -a[1]!])
+  await be.destroy()
+})
