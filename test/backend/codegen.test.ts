@@ -54,7 +54,7 @@ test('a read past the array end in the last quad is clamped, never loaded whole 
   await be.destroy()
 })
 
-test('the code-generator patch is applied: a stride-1 lane read compiles to v128.load, a stride-2 read does not', async t => {
+test.serial('the code-generator patch is applied: a stride-1 lane read compiles to v128.load, a stride-2 read does not', async t => {
   const be = createBackendOf('webasm', 'test', 1)
   const a = ramp(256)
   let contiguous: number[] = []
@@ -123,5 +123,11 @@ test('flatOutput: an Array(4) kernel returns one flat Float32Array (x fastest, 4
   t.is((flat as Float32Array).length, 8 * 3 * 4)
   t.deepEqual(Array.from(flat as Float32Array), nested.flatMap(row => row.flatMap(cell => Array.from(cell))))
   t.deepEqual(Array.from((flat as Float32Array).slice(4, 8)), [a[1]!, a[1]! + 1, a[1]! * 2, -a[1]!])
+  // a scalar kernel over a 2-D output: one flat array instead of one view per row
+  const scalar = (flat: boolean) => (gpu: any, settings: any) => gpu.createKernel('function (a) { return a[this.thread.y * 8 + this.thread.x] * 3; }', { ...settings, output: [8, 3], ...(flat ? { flatOutput: true } : {}) })
+  const rows = await be.kernel('rows', scalar(false))(a) as Float32Array[]
+  const one = await be.kernel('one', scalar(true))(a)
+  t.true(one instanceof Float32Array)
+  t.deepEqual(Array.from(one as Float32Array), rows.flatMap(r => Array.from(r)))
   await be.destroy()
 })

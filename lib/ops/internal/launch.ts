@@ -37,8 +37,8 @@ export const launch = async (be: Backend, spec: KernelSpec, args: readonly unkno
       output: [...spec.output],
       constants: spec.constants ?? {},
       returnType: spec.vec4 ? 'Array(4)' : 'Number',
-      // webasm (patched): Array(4) outputs come back flat, without one view per cell
-      ...(spec.vec4 ? { flatOutput: true } : {}),
+      // webasm (patched): outputs come back flat, without one view per row (or per cell)
+      flatOutput: true,
       ...(spec.functions ? { functions: [...spec.functions] } : {}),
     } as any),
     bytes,
