@@ -1,4 +1,4 @@
-import { relu, reluGrad, scale as scaleBy, scaledAdd, add } from '../ops'
+import { reluGrad, scale as scaleBy, scaledAdd, scaledAddRelu, add } from '../ops'
 import { sameShape, shapeToString } from '../tensor'
 import { Layer, LayerShapeError, defineLayer } from './layer'
 import { graphOf } from './graph'
@@ -48,8 +48,8 @@ export const residual = (body: Layer | ((channels: number) => Layer), opts: Resi
     apply(params, state, x, ctx) {
       return async () => {
         const b = await bodyFor(x.shape).apply(params, state, x, ctx)()
-        const sum = await scaledAdd(x, b.y, s, ctx.backend)
-        const y = act === 'relu' ? await relu(sum, ctx.backend) : sum
+        // the sum and its ReLU in one pass
+        const y = act === 'relu' ? await scaledAddRelu(x, b.y, s, ctx.backend) : await scaledAdd(x, b.y, s, ctx.backend)
         return {
           y,
           state: b.state,

@@ -85,6 +85,13 @@ export const ADD: Elementwise = { name: 'add', expr: 'a[i] + b[i]' }
  */
 export const SCALED_ADD: Elementwise = { name: 'scaledAdd', expr: 'a[i] + s * b[i]' }
 /**
+ * max(a + s · b, 0): the residual sum and its ReLU in one pass.
+ *
+ * @example
+ * await mapChannels(SCALED_ADD_RELU, a, { b, s: 0.17 }, backend)
+ */
+export const SCALED_ADD_RELU: Elementwise = { name: 'scaledAddRelu', expr: 'Math.max(a[i] + s * b[i], 0)' }
+/**
  * s · a.
  *
  * @example
@@ -148,6 +155,14 @@ export const add = (a: Tensor, b: Tensor, be: Backend) => mapChannels(ADD, a, { 
  * const y = await scaledAdd(x, residual, 0.17, backend)
  */
 export const scaledAdd = (a: Tensor, b: Tensor, scale: number, be: Backend) => mapChannels(SCALED_ADD, a, { b, s: scale }, be)
+/**
+ * max(0, a + scale · b): an Inception-ResNet block's residual sum and ReLU fused, one pass over the
+ * activation instead of two (the same float operations, so the same bits as scaledAdd then relu).
+ *
+ * @example
+ * const y = await scaledAddRelu(x, residual, 0.17, backend)
+ */
+export const scaledAddRelu = (a: Tensor, b: Tensor, scale: number, be: Backend) => mapChannels(SCALED_ADD_RELU, a, { b, s: scale }, be)
 /**
  * s · a.
  *

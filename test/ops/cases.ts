@@ -145,6 +145,17 @@ export const opCases: readonly OpCase[] = [
     backward: async (be, _i, dy) => ({ a: dy, b: await ops.scale(dy, 0.17, be) }),
   },
   {
+    name: 'scaledAddRelu 0.2 (the residual sum and its ReLU fused)',
+    inputs: { a: awayFromZero('sarla', [2, 3, 8]), b: rand('sarlb', [2, 3, 8]) },
+    wrt: ['a', 'b'],
+    forward: (be, i) => ops.scaledAddRelu(i.a!, i.b!, 0.2, be),
+    reference: i => ref.reluRef(ref.scaledAddRef(i.a!, i.b!, 0.2)),
+    backward: async (be, i, dy) => {
+      const d = await ops.reluGrad(await ops.scaledAddRelu(i.a!, i.b!, 0.2, be), dy, be)
+      return { a: d, b: await ops.scale(d, 0.2, be) }
+    },
+  },
+  {
     name: 'concat channels (3 inputs)',
     inputs: { a: rand('ca', [2, 3, 4]), b: rand('cb', [2, 3, 8]), c: rand('cc', [2, 3, 4]) },
     wrt: ['a', 'b', 'c'],
