@@ -53,7 +53,8 @@ const rxception = async (c: BenchCase) => {
   const s = setup(c)
   const backend = await createBackend(c.backend as ConcreteMode)
   try {
-    const firstLast = [leafPaths(s.params)[0]!, leafPaths(s.params).at(-1)!]
+    const paths = leafPaths(s.params)
+    const firstLast = [paths[0]!, paths.at(-1)!]
     const step = async () => {
       const a = await s.net.apply(s.params, s.state, s.x, { training: c.pass === 'train', key: keyFromSeed(2), backend })()
       if (c.pass === 'infer') return { logits: a.y }

@@ -4,7 +4,7 @@ import { launch, keyOf, unblock4 } from './internal/launch'
 import { reduceRows } from './internal/reduce'
 import { Padding, Window2D, cropNHWC, padNHWC, window2d } from './internal/padding'
 import { stridePhases, table, tapReach, windowStarts, withZeroRow } from './internal/windows'
-import { batchSlice, byBatch, inSlices, overLimit, windowPerSample } from './internal/split'
+import { batchSlice, byBatch, overLimit, sliceRanges, windowPerSample } from './internal/split'
 
 /**
  * 2-D convolution, NHWC input, HWIO filter [kh, kw, cin, cout], TensorFlow padding. Three kernels,
@@ -306,10 +306,9 @@ export const conv2dFilterGrad = async (x: Tensor, wShape: readonly number[], dy:
   }
   let blocked: Float32Array | undefined
   // over the limit, the batch runs in slices, each continuing the previous slice's sums
-  await inSlices('conv2d filter gradient', g.n, windowPerSample(g, g.cout), async (s, c) => {
+  for (const [s, c] of sliceRanges('conv2d filter gradient', g.n, windowPerSample(g, g.cout))) {
     blocked = await run(batchSlice(x, s, c), batchSlice(dy, s, c), blocked)
-    return ZERO4
-  })
+  }
   return Tensor.adopt(wShape, unblock4(blocked!, rows, g.cout))
 }
 

@@ -33,21 +33,19 @@ export const convBatchNorm = (c: ConvOptions, b: BatchNormLayerOptions): Layer =
   const cache = new WeakMap<Tensor, Folded>()
   const kind = 'conv + batchNorm'
   const foldedOf = (params: Tree, state: Tree): Folded => {
-    const conv = params.conv as Tree
     const bn = params.bn as Tree
     const bnState = state.bn as Tree
-    const w = param(conv, 'weight', kind)
-    const from = [w, param(bn, 'bias', kind), ...(b.scale === false ? [] : [param(bn, 'weight', kind)]), param(bnState, 'running_mean', kind), param(bnState, 'running_var', kind)]
+    const w = param(params.conv as Tree, 'weight', kind)
+    const beta = param(bn, 'bias', kind)
+    const gamma = b.scale === false ? undefined : param(bn, 'weight', kind)
+    const mean = param(bnState, 'running_mean', kind)
+    const variance = param(bnState, 'running_var', kind)
+    const from = [w, beta, mean, variance, ...(gamma ? [gamma] : [])]
     const hit = cache.get(w)
     if (hit && hit.from.every((t, i) => t === from[i])) return hit
-    const { scale, shift } = inferenceAffine(
-      { beta: from[1]!, ...(b.scale === false ? {} : { gamma: from[2] }) },
-      { mean: param(bnState, 'running_mean', kind), variance: param(bnState, 'running_var', kind) },
-      b.epsilon ?? DEFAULT_EPSILON,
-    )
+    const { scale, shift } = inferenceAffine({ beta, ...(gamma ? { gamma } : {}) }, { mean, variance }, b.epsilon ?? DEFAULT_EPSILON)
     const cout = scale.length
-    const folded = w.data.map((v, i) => v * scale[i % cout]!)
-    const entry = { from, weight: Tensor.adopt(w.shape, folded), bias: Tensor.adopt([cout], shift) }
+    const entry = { from, weight: Tensor.adopt(w.shape, w.data.map((v, i) => v * scale[i % cout]!)), bias: Tensor.adopt([cout], shift) }
     cache.set(w, entry)
     return entry
   }

@@ -38,13 +38,10 @@ export const setKernelLimit = (values: number): (() => void) => {
 export const inSlices = async (
   what: string, items: number, perItem: number, run: (start: number, count: number) => Promise<Float32Array>,
 ): Promise<Float32Array> => {
-  if (items * perItem <= limit) return run(0, items)
-  const count = Math.floor(limit / perItem)
-  if (count < 1) {
-    throw new RangeError(`${what}: one item needs ${perItem} values, over the kernel limit of ${limit}`)
-  }
+  const ranges = sliceRanges(what, items, perItem)
+  if (ranges.length === 1) return run(0, items)
   const parts: Float32Array[] = []
-  for (let start = 0; start < items; start += count) parts.push(await run(start, Math.min(count, items - start)))
+  for (const [start, count] of ranges) parts.push(await run(start, count))
   const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0))
   let offset = 0
   for (const p of parts) {
@@ -52,6 +49,24 @@ export const inSlices = async (
     offset += p.length
   }
   return out
+}
+
+/**
+ * [start, count] slices of [0, items) whose largest array (`perItem` values per item) fits the
+ * limit: one slice when everything fits.
+ *
+ * @example
+ * for (const [start, count] of sliceRanges('conv2d filter gradient', n, perSample)) { ... }
+ */
+export const sliceRanges = (what: string, items: number, perItem: number): [number, number][] => {
+  if (items * perItem <= limit) return [[0, items]]
+  const count = Math.floor(limit / perItem)
+  if (count < 1) {
+    throw new RangeError(`${what}: one item needs ${perItem} values, over the kernel limit of ${limit}`)
+  }
+  const ranges: [number, number][] = []
+  for (let start = 0; start < items; start += count) ranges.push([start, Math.min(count, items - start)])
+  return ranges
 }
 
 /** Samples [start, start + count) of a batch-major tensor, without copying. */
