@@ -1,10 +1,11 @@
 import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
-import { launch, keyOf, unblock4 } from './internal/launch'
+import { launch, keyOf } from './internal/launch'
 import { reduceRows } from './internal/reduce'
 import { Padding, Window2D, cropNHWC, padNHWC, window2d } from './internal/padding'
 import { stridePhases, table, tapReach, windowStarts, withZeroRow } from './internal/windows'
 import { batchSlice, byBatch, overLimit, sliceRanges, windowPerSample } from './internal/split'
+import { Tile, perCell, perGroup, tileFor, tileReturn, untile } from './internal/tile'
 
 /**
  * 2-D convolution, NHWC input, HWIO filter [kh, kw, cin, cout], TensorFlow padding. Three kernels,
@@ -57,28 +58,29 @@ export const convGeometry = (x: readonly number[], w: readonly number[], opts: C
 /**
  * The reduction over input channels, two channels per step when their count is even: two
  * independent products per accumulator shorten the dependency chain (5-15% faster in isolated kernel runs on a noisy machine).
+ * Each group's weight vectors are loaded once and feed the 4 rows.
  */
-const channelLoop = (pairs: boolean): string => pairs
+const channelLoop = (pairs: boolean, tile: Tile): string => pairs
   ? `for (let cp = 0; cp < this.constants.CI2; cp++) {
-        const wa = w[wt + 2 * cp * this.constants.CO];
-        const wb = w[wt + (2 * cp + 1) * this.constants.CO];
-        s0 += x[r0 + 2 * cp] * wa + x[r0 + 2 * cp + 1] * wb;
-        s1 += x[r1 + 2 * cp] * wa + x[r1 + 2 * cp + 1] * wb;
-        s2 += x[r2 + 2 * cp] * wa + x[r2 + 2 * cp + 1] * wb;
-        s3 += x[r3 + 2 * cp] * wa + x[r3 + 2 * cp + 1] * wb;
+        ${perGroup(tile, g => `const wa${g} = w[wt + 2 * cp * this.constants.CO${span(g)}];
+        const wb${g} = w[wt + (2 * cp + 1) * this.constants.CO${span(g)}];`, '\n        ')}
+        ${perCell(tile, (r, g) => `s${r}_${g} += x[r${r} + 2 * cp] * wa${g} + x[r${r} + 2 * cp + 1] * wb${g};`, '\n        ')}
       }`
   : `for (let ci = 0; ci < this.constants.CI; ci++) {
-        const wv = w[wt + ci * this.constants.CO];
-        s0 += x[r0 + ci] * wv;
-        s1 += x[r1 + ci] * wv;
-        s2 += x[r2 + ci] * wv;
-        s3 += x[r3 + ci] * wv;
+        ${perGroup(tile, g => `const wv${g} = w[wt + ci * this.constants.CO${span(g)}];`, '\n        ')}
+        ${perCell(tile, (r, g) => `s${r}_${g} += x[r${r} + ci] * wv${g};`, '\n        ')}
       }`
 
+/** `+ g * SPAN` for group g > 0: the column offset of a tile's group (see tile.ts). */
+const span = (g: number): string => g === 0 ? '' : ` + ${g} * this.constants.SPAN`
+
+/** `let s0_0 = 0; ...`: one accumulator per tile cell. */
+const accumulators = (tile: Tile, name = 's'): string => perCell(tile, (r, g) => `let ${name}${r}_${g} = 0;`)
+
 /** Per tap, the row bases r0..r3 and the filter column wt are computed once, outside the channel loop. */
-const forwardSource = (relu: boolean, pairs: boolean): string => `function (x, w, bias, base) {
+const forwardSource = (relu: boolean, pairs: boolean, tile: Tile): string => `function (x, w, bias, base) {
   const co = this.thread.x;
-  let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
+  ${accumulators(tile)}
   const b0 = Math.floor(base[this.thread.y * 4]);
   const b1 = Math.floor(base[this.thread.y * 4 + 1]);
   const b2 = Math.floor(base[this.thread.y * 4 + 2]);
@@ -91,19 +93,17 @@ const forwardSource = (relu: boolean, pairs: boolean): string => `function (x, w
       const r1 = b1 + t;
       const r2 = b2 + t;
       const r3 = b3 + t;
-      ${channelLoop(pairs)}
+      ${channelLoop(pairs, tile)}
     }
   }
-  const bv = bias[co];
-  ${relu
-    ? 'return [Math.max(s0 + bv, 0), Math.max(s1 + bv, 0), Math.max(s2 + bv, 0), Math.max(s3 + bv, 0)];'
-    : 'return [s0 + bv, s1 + bv, s2 + bv, s3 + bv];'}
+  ${perGroup(tile, g => `const bv${g} = bias[co${span(g)}];`, '\n  ')}
+  return [${perCell(tile, (r, g) => relu ? `Math.max(s${r}_${g} + bv${g}, 0)` : `s${r}_${g} + bv${g}`, ', ')}];
 }`
 
 // loop counters count up by one (j++) and pairs are 2 * j: the code-generator patch keeps such
 // counters in i32 (a `+= 2` counter decays to f32; see patches/README.md)
-const constantsOf = (g: ConvGeometry) => ({
-  P: g.positions, HW: g.y.out * g.x.out, WO: g.x.out, HO: g.y.out, HP: g.hp, WP: g.wp, S: g.stride,
+const constantsOf = (g: ConvGeometry, tile: Tile) => ({
+  SPAN: tile.span, P: g.positions, HW: g.y.out * g.x.out, WO: g.x.out, HO: g.y.out, HP: g.hp, WP: g.wp, S: g.stride,
   KH: g.kh, KW: g.kw, CI: g.c, CO: g.cout, N: g.n, CI2: Math.floor(g.c / 2), CO2: Math.floor(g.cout / 2),
 })
 
@@ -124,15 +124,17 @@ export const conv2d = async (x: Tensor, w: Tensor, bias: Tensor | undefined, opt
   if (overLimit(g.n, per)) {
     return byBatch('conv2d', g.n, per, [g.n, g.y.out, g.x.out, g.cout], (s, c) => conv2d(batchSlice(x, s, c), w, bias, opts, be))
   }
+  const tile = tileFor(be, g.cout)
   const spec = {
-    key: keyOf('conv2d', ...shapeKey(g), !!opts.relu),
-    source: forwardSource(!!opts.relu, g.c % 2 === 0),
-    output: [g.cout, Math.ceil(g.positions / 4)],
-    constants: constantsOf(g),
-    vec4: true,
+    key: keyOf('conv2d', ...shapeKey(g), !!opts.relu, tile.groups),
+    source: forwardSource(!!opts.relu, g.c % 2 === 0, tile),
+    output: [tile.span, Math.ceil(g.positions / 4)],
+    constants: constantsOf(g, tile),
+    cellWork: 4 * tile.groups * g.kh * g.kw * g.c,
+    ...tileReturn(tile),
   }
   const blocked = await launch(be, spec, [padNHWC(x, g), w.data, bias?.data ?? new Float32Array(g.cout), windowStarts(g, g.c)], Math.ceil(g.positions / 4) * 4 * g.cout)
-  return Tensor.adopt([g.n, g.y.out, g.x.out, g.cout], unblock4(blocked, g.positions, g.cout))
+  return Tensor.adopt([g.n, g.y.out, g.x.out, g.cout], untile(blocked, g.positions, g.cout, tile))
 }
 
 /**
@@ -141,9 +143,9 @@ export const conv2d = async (x: Tensor, w: Tensor, bias: Tensor | undefined, opt
  * to dy when the tap falls between strides or outside the output: no branches in the inner loop.
  * The filter arrives as [tap][cout][cin] (see `tapsOutIn`), so the 4 lanes read adjacent floats.
  */
-const inputGradSource = (pairs: boolean): string => `function (dyz, w, reach) {
+const inputGradSource = (pairs: boolean, tile: Tile): string => `function (dyz, w, reach) {
   const ci = this.thread.x;
-  let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
+  ${accumulators(tile)}
   const q0 = this.thread.y * 4 * this.constants.T;
   for (let t = 0; t < this.constants.T; t++) {
     const wt = t * this.constants.CO * this.constants.CI + ci;
@@ -153,23 +155,27 @@ const inputGradSource = (pairs: boolean): string => `function (dyz, w, reach) {
     const d3 = Math.floor(reach[q0 + 3 * this.constants.T + t]);
     ${pairs
     ? `for (let cp = 0; cp < this.constants.CO2; cp++) {
-      const wa = w[wt + 2 * cp * this.constants.CI];
-      const wb = w[wt + (2 * cp + 1) * this.constants.CI];
-      s0 += dyz[d0 + 2 * cp] * wa + dyz[d0 + 2 * cp + 1] * wb;
-      s1 += dyz[d1 + 2 * cp] * wa + dyz[d1 + 2 * cp + 1] * wb;
-      s2 += dyz[d2 + 2 * cp] * wa + dyz[d2 + 2 * cp + 1] * wb;
-      s3 += dyz[d3 + 2 * cp] * wa + dyz[d3 + 2 * cp + 1] * wb;
+      ${perGroup(tile, g => `const wa${g} = w[wt + 2 * cp * this.constants.CI${span(g)}];
+      const wb${g} = w[wt + (2 * cp + 1) * this.constants.CI${span(g)}];`, '\n      ')}
+      ${perCell(tile, (r, g) => `s${r}_${g} += dyz[d${r} + 2 * cp] * wa${g} + dyz[d${r} + 2 * cp + 1] * wb${g};`, '\n      ')}
     }`
     : `for (let co = 0; co < this.constants.CO; co++) {
-      const wv = w[wt + co * this.constants.CI];
-      s0 += dyz[d0 + co] * wv;
-      s1 += dyz[d1 + co] * wv;
-      s2 += dyz[d2 + co] * wv;
-      s3 += dyz[d3 + co] * wv;
+      ${perGroup(tile, g => `const wv${g} = w[wt + co * this.constants.CI${span(g)}];`, '\n      ')}
+      ${perCell(tile, (r, g) => `s${r}_${g} += dyz[d${r} + co] * wv${g};`, '\n      ')}
     }`}
   }
-  return [s0, s1, s2, s3];
+  return [${perCell(tile, (r, g) => `s${r}_${g}`, ', ')}];
 }`
+
+/** The input gradient's kernel over `rows` padded-input positions reaching T taps each. */
+const inputGradSpec = (g: ConvGeometry, tile: Tile, key: string, rows: number, taps: number) => ({
+  key: `${key}/${tile.groups}`,
+  source: inputGradSource(g.cout % 2 === 0, tile),
+  output: [tile.span, Math.ceil(rows / 4)],
+  constants: { ...constantsOf(g, tile), T: taps },
+  cellWork: 4 * tile.groups * taps * g.cout,
+  ...tileReturn(tile),
+})
 
 /** HWIO [taps][cin][cout] to [taps][cout][cin]: the input gradient's lanes run over cin. */
 const tapsOutIn = (w: Float32Array, taps: number, cin: number, cout: number): Float32Array => {
@@ -198,16 +204,11 @@ export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: 
   const q = g.n * g.hp * g.wp
   const dyz = withZeroRow(dy.data, g.cout)
   const filter = tapsOutIn(w.data, g.kh * g.kw, g.c, g.cout)
-  if (g.stride > 1) return Tensor.adopt(xShape, cropNHWC(await phasedInputGrad(g, dyz, filter, be), g))
-  const spec = {
-    key: keyOf('conv2d.dx', ...shapeKey(g)),
-    source: inputGradSource(g.cout % 2 === 0),
-    output: [g.c, Math.ceil(q / 4)],
-    constants: { ...constantsOf(g), T: g.kh * g.kw },
-    vec4: true,
-  }
+  const tile = tileFor(be, g.c)
+  if (g.stride > 1) return Tensor.adopt(xShape, cropNHWC(await phasedInputGrad(g, dyz, filter, tile, be), g))
+  const spec = inputGradSpec(g, tile, keyOf('conv2d.dx', ...shapeKey(g)), q, g.kh * g.kw)
   const blocked = await launch(be, spec, [dyz, filter, tapReach(g, g.cout)], Math.ceil(q / 4) * 4 * g.c)
-  return Tensor.adopt(xShape, cropNHWC(unblock4(blocked, q, g.c), g))
+  return Tensor.adopt(xShape, cropNHWC(untile(blocked, q, g.c, tile), g))
 }
 
 /**
@@ -215,7 +216,7 @@ export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: 
  * phase's positions visit only the taps that can reach an output, in the same order as the
  * unphased kernel, so a stride-2 layer does a quarter of the tap visits.
  */
-const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float32Array, be: Backend): Promise<Float32Array> => {
+const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float32Array, tile: Tile, be: Backend): Promise<Float32Array> => {
   const padded = new Float32Array(g.n * g.hp * g.wp * g.c)
   const perTap = g.cout * g.c
   for (const [i, phase] of stridePhases(g, g.cout).entries()) {
@@ -223,15 +224,9 @@ const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float
     const rows = phase.positions.length
     const taps = new Float32Array(phase.taps.length * perTap)
     phase.taps.forEach((t, j) => taps.set(filter.subarray(t * perTap, (t + 1) * perTap), j * perTap))
-    const spec = {
-      key: keyOf('conv2d.dx.phase', ...shapeKey(g), i),
-      source: inputGradSource(g.cout % 2 === 0),
-      output: [g.c, Math.ceil(rows / 4)],
-      constants: { ...constantsOf(g), T: phase.taps.length },
-      vec4: true,
-    }
+    const spec = inputGradSpec(g, tile, keyOf('conv2d.dx.phase', ...shapeKey(g), i), rows, phase.taps.length)
     const blocked = await launch(be, spec, [dyz, taps, phase.reach], Math.ceil(rows / 4) * 4 * g.c)
-    const values = unblock4(blocked, rows, g.c)
+    const values = untile(blocked, rows, g.c, tile)
     phase.positions.forEach((qi, p) => padded.set(values.subarray(p * g.c, (p + 1) * g.c), qi * g.c))
   }
   return padded
@@ -242,12 +237,12 @@ const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float
  * `chained`: the sums start from a previous call's blocked output, so a batch reduced in slices adds
  * the same products in the same order as one call over the whole batch.
  */
-const filterGradSource = (chained: boolean): string => `function (x, dy, offsets, init) {
+const filterGradSource = (chained: boolean, tile: Tile): string => `function (x, dy, offsets, init) {
   const co = this.thread.x;
   ${chained
-    ? `const ib = (this.thread.y * this.constants.CO + co) * 4;
-  let s0 = init[ib]; let s1 = init[ib + 1]; let s2 = init[ib + 2]; let s3 = init[ib + 3];`
-    : 'let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;'}
+    ? `const ib = (this.thread.y * this.constants.SPAN + co) * ${4 * tile.groups};
+  ${perCell(tile, (r, g) => `let s${r}_${g} = init[ib + ${4 * g + r}];`)}`
+    : accumulators(tile)}
   const o0 = Math.floor(offsets[this.thread.y * 4]);
   const o1 = Math.floor(offsets[this.thread.y * 4 + 1]);
   const o2 = Math.floor(offsets[this.thread.y * 4 + 2]);
@@ -256,19 +251,16 @@ const filterGradSource = (chained: boolean): string => `function (x, dy, offsets
     for (let oy = 0; oy < this.constants.HO; oy++) {
       const xb = (n * this.constants.HP + oy * this.constants.S) * this.constants.WP * this.constants.CI;
       const db = (n * this.constants.HO + oy) * this.constants.WO * this.constants.CO + co;
-      let t0 = 0; let t1 = 0; let t2 = 0; let t3 = 0;
+      ${accumulators(tile, 't')}
       for (let ox = 0; ox < this.constants.WO; ox++) {
-        const dv = dy[db + ox * this.constants.CO];
+        ${perGroup(tile, g => `const dv${g} = dy[db + ox * this.constants.CO${span(g)}];`, '\n        ')}
         const xo = xb + ox * this.constants.S * this.constants.CI;
-        t0 += x[xo + o0] * dv;
-        t1 += x[xo + o1] * dv;
-        t2 += x[xo + o2] * dv;
-        t3 += x[xo + o3] * dv;
+        ${perCell(tile, (r, g) => `t${r}_${g} += x[xo + o${r}] * dv${g};`, '\n        ')}
       }
-      s0 += t0; s1 += t1; s2 += t2; s3 += t3;
+      ${perCell(tile, (r, g) => `s${r}_${g} += t${r}_${g};`)}
     }
   }
-  return [s0, s1, s2, s3];
+  return [${perCell(tile, (r, g) => `s${r}_${g}`, ', ')}];
 }`
 
 const ZERO4 = new Float32Array(4)
@@ -293,14 +285,16 @@ export const conv2dFilterGrad = async (x: Tensor, wShape: readonly number[], dy:
   const g = convGeometry(x.shape, wShape, opts, 'conv2d filter gradient')
   const rows = g.kh * g.kw * g.c
   const length = Math.ceil(rows / 4) * 4 * g.cout
+  const tile = tileFor(be, g.cout)
   const run = (xs: Tensor, dys: Tensor, init: Float32Array | undefined): Promise<Float32Array> => {
     const gs = convGeometry(xs.shape, wShape, opts, 'conv2d filter gradient')
     const spec = {
-      key: keyOf('conv2d.dw', ...shapeKey(gs), !!init),
-      source: filterGradSource(!!init),
-      output: [g.cout, Math.ceil(rows / 4)],
-      constants: { ...constantsOf(gs), R: rows },
-      vec4: true,
+      key: keyOf('conv2d.dw', ...shapeKey(gs), !!init, tile.groups),
+      source: filterGradSource(!!init, tile),
+      output: [tile.span, Math.ceil(rows / 4)],
+      constants: { ...constantsOf(gs, tile), R: rows },
+      cellWork: 4 * tile.groups * gs.positions,
+      ...tileReturn(tile),
     }
     return launch(be, spec, [padNHWC(xs, gs), dys.data, tapOffsets(gs), init ?? ZERO4], length)
   }
@@ -309,7 +303,7 @@ export const conv2dFilterGrad = async (x: Tensor, wShape: readonly number[], dy:
   for (const [s, c] of sliceRanges('conv2d filter gradient', g.n, windowPerSample(g, g.cout))) {
     blocked = await run(batchSlice(x, s, c), batchSlice(dy, s, c), blocked)
   }
-  return Tensor.adopt(wShape, unblock4(blocked!, rows, g.cout))
+  return Tensor.adopt(wShape, untile(blocked!, rows, g.cout, tile))
 }
 
 /**

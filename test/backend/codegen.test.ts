@@ -131,3 +131,38 @@ test('flatOutput: an Array(4) kernel returns one flat Float32Array (x fastest, 4
   t.deepEqual(Array.from(one as Float32Array), rows.flatMap(r => Array.from(r)))
   await be.destroy()
 })
+
+test('Array(8) and Array(12) returns (wider register tiles): every cell and component, on a width that is not a multiple of 4 and with a masked early return', async t => {
+  const be = createBackendOf('webasm', 'test', 1)
+  const a = ramp(64)
+  for (const n of [8, 12]) {
+    // thread (x, y) returns a[x + y] * 10 + c for component c; x = 5 returns early with all -1
+    const comps = Array.from({ length: n }, (_, c) => `a[this.thread.x + this.thread.y] * 10 + ${c}`).join(', ')
+    const source = `function (a) { if (this.thread.x === 5) { return [${Array(n).fill(-1).join(', ')}]; } return [${comps}]; }`
+    const kernel = be.kernel(`wide${n}`, (gpu: any, settings: any) => gpu.createKernel(source, { ...settings, output: [10, 3], returnType: `Array(${n})`, flatOutput: true }))
+    const out = Array.from(await kernel(a) as Float32Array)
+    const expected: number[] = []
+    for (let y = 0; y < 3; y++) {
+      for (let x = 0; x < 10; x++) {
+        for (let c = 0; c < n; c++) expected.push(x === 5 ? -1 : a[x + y]! * 10 + c)
+      }
+    }
+    t.deepEqual(out, expected, `Array(${n})`)
+  }
+  await be.destroy()
+})
+
+test('threadMinCells: a small output split across two workers gives the same values as one thread', async t => {
+  const source = 'function (a) { let s = 0; for (let i = 0; i < 64; i++) { s += a[i] * a[this.thread.x % 64]; } return s; }'
+  const a = ramp(64)
+  const values = async (threads: number, minCells: number) => {
+    const be = createBackendOf('webasm', 'test', threads)
+    const kernel = be.kernel('min', (gpu: any, settings: any) => gpu.createKernel(source, { ...settings, output: [200], flatOutput: true, threadMinCells: minCells }))
+    const out = Array.from(await kernel(a) as Float32Array)
+    await be.destroy()
+    return out
+  }
+  const split = await values(2, 8)
+  t.is(split.length, 200)
+  t.deepEqual(split, await values(1, 4096))
+})

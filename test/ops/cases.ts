@@ -111,6 +111,9 @@ export const opCases: readonly OpCase[] = [
   convCase('1x1 s2 valid', [1, 7, 7, 4], [1, 1, 4, 4], { stride: 2, padding: 'valid' }),
   convCase('5x5 s1 valid', [1, 8, 8, 4], [5, 5, 4, 4], { stride: 1, padding: 'valid' }),
   convCase('3x3 s1 same odd channels', [1, 5, 6, 5], [3, 3, 5, 7], { stride: 1, padding: 'same' }),
+  // webasm runs channel counts divisible by 8 or 12 as 2- or 3-group tiles (lib/ops/internal/tile.ts)
+  convCase('3x3 s1 valid 12→24 (3-group tiles, 70 positions)', [2, 9, 7, 12], [3, 3, 12, 24], { stride: 1, padding: 'valid' }),
+  convCase('3x3 s2 same 24→12 (3-group tiles, stride phases)', [1, 9, 7, 24], [3, 3, 24, 12], { stride: 2, padding: 'same' }),
   poolCase('max', [2, 9, 9, 4], { size: 3, stride: 2, padding: 'valid' }),
   poolCase('max', [1, 6, 7, 4], { size: 3, stride: 1, padding: 'same' }),
   poolCase('max', [1, 8, 8, 4], { size: 3, stride: 2, padding: 'same' }),

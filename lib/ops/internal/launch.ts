@@ -17,6 +17,14 @@ export interface KernelSpec {
   readonly output: readonly number[]
   readonly constants?: Record<string, number>
   readonly vec4?: boolean
+  /** Values each thread returns (Array(n), 2 to 16; webasm needs the patch for n > 4). Overrides vec4. */
+  readonly components?: number
+  /**
+   * Multiply-adds per output cell, for kernels that reduce over many products: webasm then splits
+   * outputs across its workers from about 2^20 multiply-adds per worker instead of its default of
+   * 4,096 cells (under which a kernel runs on the calling thread).
+   */
+  readonly cellWork?: number
   /** Helper functions the kernel calls (compiled along with it). */
   readonly functions?: readonly ((...args: number[]) => number)[]
 }
@@ -36,9 +44,10 @@ export const launch = async (be: Backend, spec: KernelSpec, args: readonly unkno
       ...settings,
       output: [...spec.output],
       constants: spec.constants ?? {},
-      returnType: spec.vec4 ? 'Array(4)' : 'Number',
+      returnType: spec.components ? `Array(${spec.components})` : spec.vec4 ? 'Array(4)' : 'Number',
       // webasm (patched): outputs come back flat, without one view per row (or per cell)
       flatOutput: true,
+      ...(spec.cellWork ? { threadMinCells: Math.max(4, Math.ceil(2 ** 20 / spec.cellWork)) } : {}),
       ...(spec.functions ? { functions: [...spec.functions] } : {}),
     } as any),
     bytes,

@@ -1,0 +1,72 @@
+import test from 'ava'
+import { createBackendOf } from '../../lib/backend'
+import { Tensor } from '../../lib/tensor'
+import { conv2d, conv2dGrad } from '../../lib/ops'
+import { setMaxTileGroups, tileFor, untile } from '../../lib/ops/internal/tile'
+
+/**
+ * Register tiles (lib/ops/internal/tile.ts): webasm runs convolutions whose lane channels divide
+ * by 8 or 12 as 2- or 3-group tiles. Each output's sum is formed in the same order whatever the
+ * tile, so the wide kernels must give the one-group kernels' bits exactly.
+ */
+
+const ramp = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => ((i * k) % 23) / 23 - 0.5)
+
+test('tileFor: the widest group count that splits the channels into whole quads, webasm only', t => {
+  const wasm = createBackendOf('webasm', 'test', 1)
+  const js = createBackendOf('cpu', 'test')
+  t.deepEqual(tileFor(wasm, 384), { groups: 3, span: 128 })
+  t.deepEqual(tileFor(wasm, 64), { groups: 2, span: 32 })
+  t.deepEqual(tileFor(wasm, 20), { groups: 1, span: 20 })
+  t.deepEqual(tileFor(js, 384), { groups: 1, span: 384 })
+  const restore = setMaxTileGroups(2)
+  try {
+    t.deepEqual(tileFor(wasm, 384), { groups: 2, span: 192 })
+  } finally {
+    restore()
+  }
+  t.throws(() => setMaxTileGroups(4), { message: /expected 1, 2 or 3/ })
+})
+
+test('untile: thread (x, y) holds rows 4y..4y+3 of columns x + g·span, group-major; a partial last row block is cut', t => {
+  const rows = 6, columns = 8, tile = { groups: 2, span: 4 }
+  const blocked = new Float32Array(2 * 4 * 8)
+  for (let y = 0; y < 2; y++) {
+    for (let x = 0; x < 4; x++) {
+      for (let g = 0; g < 2; g++) {
+        for (let r = 0; r < 4; r++) blocked[((y * 4 + x) * 2 + g) * 4 + r] = (4 * y + r) * 100 + g * 4 + x
+      }
+    }
+  }
+  const out = untile(blocked, rows, columns, tile)
+  t.deepEqual(Array.from(out), Array.from({ length: rows * columns }, (_, i) => Math.floor(i / columns) * 100 + (i % columns)))
+})
+
+const SHAPES: { name: string; x: number[]; w: number[]; stride: number; padding: 'same' | 'valid' }[] = [
+  { name: '3x3 s1 same 24→36', x: [2, 7, 6, 24], w: [3, 3, 24, 36], stride: 1, padding: 'same' },
+  { name: '3x3 s2 valid 36→24 (stride phases)', x: [1, 9, 9, 36], w: [3, 3, 36, 24], stride: 2, padding: 'valid' },
+  { name: '1x7 same 16→48', x: [1, 5, 9, 16], w: [1, 7, 16, 48], stride: 1, padding: 'same' },
+]
+
+for (const s of SHAPES) {
+  test(`webasm ${s.name}: 2- and 3-group tiles give the one-group kernels' bits (forward, input and filter gradients)`, async t => {
+    const be = createBackendOf('webasm', 'test', 2)
+    const x = Tensor.adopt(s.x, ramp(s.x.reduce((a, b) => a * b), 7))
+    const w = Tensor.adopt(s.w, ramp(s.w.reduce((a, b) => a * b), 11))
+    const opts = { stride: s.stride, padding: s.padding, relu: false }
+    const runAll = async (groups: number) => {
+      const restore = setMaxTileGroups(groups)
+      try {
+        const y = await conv2d(x, w, undefined, opts, be)
+        const grads = await conv2dGrad(x, w, Tensor.adopt(y.shape, ramp(y.size, 5)), opts, be)
+        return [y.data, grads.dx.data, grads.dw.data].map(d => Array.from(d))
+      } finally {
+        restore()
+      }
+    }
+    const one = await runAll(1)
+    t.deepEqual(await runAll(2), one)
+    t.deepEqual(await runAll(3), one)
+    await be.destroy()
+  })
+}
