@@ -2,7 +2,7 @@ import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { launch, keyOf } from './internal/launch'
 import { reduceRows } from './internal/reduce'
-import { Padding, Window2D, cropNHWC, padNHWC, window2d } from './internal/padding'
+import { Padding, Window2D, padNHWC, window2d } from './internal/padding'
 import { stridePhases, table, tapReach, windowStarts, withZeroRow } from './internal/windows'
 import { batchSlice, byBatch, overLimit, sliceRanges, windowPerSample } from './internal/split'
 import { Tile, perCell, perGroup, tileFor, tileReturn, untile } from './internal/tile'
@@ -138,7 +138,7 @@ export const conv2d = async (x: Tensor, w: Tensor, bias: Tensor | undefined, opt
 }
 
 /**
- * Input gradient. Thread rows are padded-input positions q, lanes input channels. For each tap,
+ * Input gradient. Thread rows are input positions q (unpadded), lanes input channels. For each tap,
  * `reach` holds the dy row (times cout) that the tap reaches from q, or the all-zero row P appended
  * to dy when the tap falls between strides or outside the output: no branches in the inner loop.
  * The filter arrives as [tap][cout][cin] (see `tapsOutIn`), so the 4 lanes read adjacent floats.
@@ -201,14 +201,14 @@ export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: 
   if (overLimit(g.n, per)) {
     return byBatch('conv2d input gradient', g.n, per, xShape, (s, c) => conv2dInputGrad([c, ...xShape.slice(1)], w, batchSlice(dy, s, c), opts, be))
   }
-  const q = g.n * g.hp * g.wp
+  const q = g.n * g.h * g.w
   const dyz = withZeroRow(dy.data, g.cout)
   const filter = tapsOutIn(w.data, g.kh * g.kw, g.c, g.cout)
   const tile = tileFor(be, g.c)
-  if (g.stride > 1) return Tensor.adopt(xShape, cropNHWC(await phasedInputGrad(g, dyz, filter, tile, be), g))
+  if (g.stride > 1) return Tensor.adopt(xShape, await phasedInputGrad(g, dyz, filter, tile, be))
   const spec = inputGradSpec(g, tile, keyOf('conv2d.dx', ...shapeKey(g)), q, g.kh * g.kw)
   const blocked = await launch(be, spec, [dyz, filter, tapReach(g, g.cout)], Math.ceil(q / 4) * 4 * g.c)
-  return Tensor.adopt(xShape, cropNHWC(untile(blocked, q, g.c, tile), g))
+  return Tensor.adopt(xShape, untile(blocked, q, g.c, tile))
 }
 
 /**
@@ -217,19 +217,20 @@ export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: 
  * unphased kernel, so a stride-2 layer does a quarter of the tap visits.
  */
 const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float32Array, tile: Tile, be: Backend): Promise<Float32Array> => {
-  const padded = new Float32Array(g.n * g.hp * g.wp * g.c)
+  const dx = new Float32Array(g.n * g.h * g.w * g.c)
   const perTap = g.cout * g.c
   for (const [i, phase] of stridePhases(g, g.cout).entries()) {
-    if (phase.taps.length === 0) continue // no tap reaches these positions: their gradient is zero
     const rows = phase.positions.length
+    // no tap reaches these positions (their gradient is zero), or the phase holds only padding
+    if (phase.taps.length === 0 || rows === 0) continue
     const taps = new Float32Array(phase.taps.length * perTap)
     phase.taps.forEach((t, j) => taps.set(filter.subarray(t * perTap, (t + 1) * perTap), j * perTap))
     const spec = inputGradSpec(g, tile, keyOf('conv2d.dx.phase', ...shapeKey(g), i), rows, phase.taps.length)
     const blocked = await launch(be, spec, [dyz, taps, phase.reach], Math.ceil(rows / 4) * 4 * g.c)
     const values = untile(blocked, rows, g.c, tile)
-    phase.positions.forEach((qi, p) => padded.set(values.subarray(p * g.c, (p + 1) * g.c), qi * g.c))
+    phase.positions.forEach((qi, p) => dx.set(values.subarray(p * g.c, (p + 1) * g.c), qi * g.c))
   }
-  return padded
+  return dx
 }
 
 /**
@@ -315,21 +316,23 @@ export const conv2dFilterGrad = async (x: Tensor, wShape: readonly number[], dy:
 export interface Conv2DGrads {
   readonly dx: Tensor
   readonly dw: Tensor
-  readonly db: Tensor
+  /** Absent when the caller has no bias (`bias: false`): its reduction is skipped. */
+  readonly db?: Tensor
 }
 
 /**
- * All three gradients of conv2d (the fused ReLU, if any, must already be applied to dy).
+ * All three gradients of conv2d (the fused ReLU, if any, must already be applied to dy). With
+ * `bias: false` (a convolution followed by batch norm) the bias gradient is not computed.
  *
  * @example
  * const { dx, dw } = await conv2dGrad(x, w, dy, { stride: 2, padding: 'valid' }, backend)
  */
-export const conv2dGrad = async (x: Tensor, w: Tensor, dy: Tensor, opts: Conv2DOptions = {}, backend: Backend): Promise<Conv2DGrads> => {
+export const conv2dGrad = async (x: Tensor, w: Tensor, dy: Tensor, opts: Conv2DOptions = {}, backend: Backend, bias = true): Promise<Conv2DGrads> => {
   const cout = w.shape[3]!
   const [dx, dw, db] = await Promise.all([
     conv2dInputGrad(x.shape, w, dy, opts, backend),
     conv2dFilterGrad(x, w.shape, dy, opts, backend),
-    reduceRows('sum', dy.data, cout, {}, backend),
+    bias ? reduceRows('sum', dy.data, cout, {}, backend) : undefined,
   ])
-  return { dx, dw, db: Tensor.adopt([cout], Float32Array.from(db)) }
+  return { dx, dw, ...(db ? { db: Tensor.adopt([cout], Float32Array.from(db)) } : {}) }
 }

@@ -1,7 +1,7 @@
 import { Backend } from '../backend'
 import { Tensor } from '../tensor'
 import { launch, keyOf } from './internal/launch'
-import { Padding, Window2D, cropNHWC, padNHWC, window2d } from './internal/padding'
+import { Padding, Window2D, padNHWC, window2d } from './internal/padding'
 import { table, tapReach, windowStarts, withZeroRow } from './internal/windows'
 import { batchSlice, byBatch, overLimit, windowPerSample } from './internal/split'
 
@@ -159,13 +159,12 @@ export const maxPoolGrad = async (x: Tensor, dy: Tensor, opts: PoolOptions = {},
     return byBatch('maxPool gradient', g.n, per, x.shape, (s, c) => maxPoolGrad(batchSlice(x, s, c), batchSlice(dy, s, c), opts, backend))
   }
   const p = positionsOf(g)
-  const q = g.n * g.hp * g.wp
+  const q = g.n * g.h * g.w
   const argSpec = { key: key('maxPool.argmax', g), source: argmaxSource, output: [g.c, p], constants: constantsOf(g) }
   const arg = await launch(backend, argSpec, [padNHWC(x, g, LOWEST), windowStarts(g, g.c)], p * g.c)
   const argz = withZeroRow(arg, g.c).fill(-1, p * g.c)
   const spec = { key: key('maxPool.dx', g), source: maxGradSource, output: [g.c, q], constants: constantsOf(g) }
-  const padded = await launch(backend, spec, [withZeroRow(dy.data, g.c), argz, tapReach(g, g.c)], q * g.c)
-  return Tensor.adopt(x.shape, cropNHWC(padded, g))
+  return Tensor.adopt(x.shape, await launch(backend, spec, [withZeroRow(dy.data, g.c), argz, tapReach(g, g.c)], q * g.c))
 }
 
 /**
@@ -180,11 +179,10 @@ export const avgPoolGrad = async (xShape: readonly number[], dy: Tensor, opts: P
   if (overLimit(g.n, per)) {
     return byBatch('avgPool gradient', g.n, per, xShape, (s, c) => avgPoolGrad([c, ...xShape.slice(1)], batchSlice(dy, s, c), opts, be))
   }
-  const q = g.n * g.hp * g.wp
+  const q = g.n * g.h * g.w
   const inv = inverseCounts(g)
   const dyz = withZeroRow(dy.data, g.c)
   for (let i = 0; i < dy.size; i++) dyz[i]! *= inv[Math.floor(i / g.c)]!
   const spec = { key: key('avgPool.dx', g), source: avgGradSource, output: [g.c, q], constants: constantsOf(g) }
-  const padded = await launch(be, spec, [dyz, tapReach(g, g.c)], q * g.c)
-  return Tensor.adopt(xShape, cropNHWC(padded, g))
+  return Tensor.adopt(xShape, await launch(be, spec, [dyz, tapReach(g, g.c)], q * g.c))
 }

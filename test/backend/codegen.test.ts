@@ -97,6 +97,12 @@ const EDGE_CASES: readonly { name: string; source: string; output: number[]; con
     source: 'function (a) { let s = 0; for (let j = 0; j < this.thread.x; j++) { s += a[j + this.thread.x]; } return s; }' },
   { name: 'an index read from data, floored', output: [16],
     source: 'function (a, b) { const base = Math.floor(b[this.thread.x % 4]); return a[base + this.thread.x]; }' },
+  { name: 'integral comparisons in i32 (<=, >, !== of counters and constants; a negative bound)', output: [16], constants: { K: 6 },
+    source: 'function (a) { let s = 0; for (let j = -3; j <= this.constants.K; j++) { if (j > 2 && j !== 4) { s += a[j + this.thread.x + 3]; } } return s; }' },
+  { name: 'an integral local initialized from counters and constants (computed in i32), used in float math too', output: [16, 2], constants: { W: 5 },
+    source: 'function (a) { let s = 0; for (let k = 0; k < 3; k++) { const i = (this.thread.y * this.constants.W + k) * 7 - 2; s += a[i + 40 + this.thread.x] + i / 3; } return s; }' },
+  { name: 'an integral local from a floored table read plus a counter', output: [16],
+    source: 'function (a, b) { let s = 0; for (let k = 0; k < 4; k++) { const o = Math.floor(b[k]) + k; s += a[o + this.thread.x]; } return s; }' },
   { name: 'a local counted up with += and ++', output: [16],
     source: 'function (a) { let k = 3; k += 4; k++; return a[k * 8 + this.thread.x]; }' },
 ]

@@ -37,7 +37,7 @@ const convCase = (name: string, xs: number[], ws: number[], opts: ops.Conv2DOpti
     reference: i => conv2dRef(g, i.x!, i.w!, i.b),
     backward: async (be, i, dy) => {
       const r = await ops.conv2dGrad(i.x!, i.w!, dy, opts, be)
-      return { x: r.dx, w: r.dw, b: r.db }
+      return { x: r.dx, w: r.dw, b: r.db! }
     },
   }
 }
@@ -109,6 +109,7 @@ export const opCases: readonly OpCase[] = [
   convCase('3x1 s1 same', [2, 5, 4, 8], [3, 1, 8, 4], { stride: 1, padding: 'same' }),
   convCase('1x1 s1 valid', [2, 5, 5, 12], [1, 1, 12, 8], { stride: 1, padding: 'valid' }),
   convCase('1x1 s2 valid', [1, 7, 7, 4], [1, 1, 4, 4], { stride: 2, padding: 'valid' }),
+  convCase('3x3 s2 same on a 1×1 map (stride phases holding only padding)', [2, 1, 1, 4], [3, 3, 4, 8], { stride: 2, padding: 'same' }),
   convCase('5x5 s1 valid', [1, 8, 8, 4], [5, 5, 4, 4], { stride: 1, padding: 'valid' }),
   convCase('3x3 s1 same odd channels', [1, 5, 6, 5], [3, 3, 5, 7], { stride: 1, padding: 'same' }),
   // webasm runs channel counts divisible by 8 or 12 as 2- or 3-group tiles (lib/ops/internal/tile.ts)

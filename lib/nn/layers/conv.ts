@@ -65,8 +65,8 @@ export const conv2d = (o: ConvOptions): Layer => {
           y,
           state: EMPTY,
           backward: dy => async () => {
-            const g = await conv2dGrad(x, w, dy, opts, ctx.backend)
-            return { dx: g.dx, params: { weight: g.dw, ...(o.bias ? { bias: g.db } : {}) } }
+            const g = await conv2dGrad(x, w, dy, opts, ctx.backend, !!o.bias)
+            return { dx: g.dx, params: { weight: g.dw, ...(g.db ? { bias: g.db } : {}) } }
           },
         }
       }

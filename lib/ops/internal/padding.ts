@@ -83,17 +83,3 @@ export const padNHWC = (t: Tensor, g: Window2D, value = 0): Float32Array => {
   }
   return out
 }
-
-/** The inverse of padNHWC: crops a padded buffer back to the unpadded input's size. */
-export const cropNHWC = (padded: Float32Array, g: Window2D): Float32Array => {
-  if (g.hp === g.h && g.wp === g.w) return padded
-  const { n, h, w, c, hp, wp } = g
-  const out = new Float32Array(n * h * w * c)
-  for (let b = 0; b < n; b++) {
-    for (let i = 0; i < h; i++) {
-      const src = ((b * hp + i + g.y.before) * wp + g.x.before) * c
-      out.set(padded.subarray(src, src + w * c), ((b * h + i) * w) * c)
-    }
-  }
-  return out
-}

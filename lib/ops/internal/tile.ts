@@ -102,3 +102,29 @@ export const untile = (blocked: Float32Array, rows: number, columns: number, til
   }
   return out
 }
+
+/**
+ * Adds `blocks` consecutive tile outputs (each `rows` × `columns`, laid out as `untile` reads them)
+ * into `target`, block by block: partial sums joined in float64, in a fixed order.
+ *
+ * @example
+ * addUntiled(dw, blocked, chunks, filterRows, cout, tile)
+ */
+export const addUntiled = (target: Float64Array, blocked: Float32Array, blocks: number, rows: number, columns: number, tile: Tile): void => {
+  const { groups, span } = tile
+  const cell = 4 * groups
+  const rowBlocks = Math.ceil(rows / 4)
+  const perBlock = rowBlocks * span * cell
+  for (let z = 0; z < blocks; z++) {
+    for (let b = 0; b < rowBlocks; b++) {
+      const lanes = Math.min(4, rows - 4 * b)
+      for (let x = 0; x < span; x++) {
+        const src = z * perBlock + (b * span + x) * cell
+        for (let g = 0; g < groups; g++) {
+          const col = g * span + x
+          for (let j = 0; j < lanes; j++) target[(4 * b + j) * columns + col] += blocked[src + g * 4 + j]!
+        }
+      }
+    }
+  }
+}

@@ -37,20 +37,23 @@ export const windowStarts = (g: Window2D, channels: number): Float32Array => {
 
 /**
  * reach[q * taps + t]: the offset (row × `channels`) of the output position that tap t reaches from
- * padded input position q, or of the zero row P (one past the last output position) when the tap
- * falls between strides or outside the output. Gradient kernels gather through it without branches.
+ * input position q (unpadded, n·h·w of them), or of the zero row P (one past the last output
+ * position) when the tap falls between strides or outside the output. Gradient kernels gather
+ * through it without branches and write the unpadded input gradient directly: the padding's own
+ * positions, cropped away afterwards, are never computed (a 1×7 layer on a 3-wide map padded to 9
+ * spent two thirds of its rows there).
  */
 export const tapReach = (g: Window2D, channels: number): Float32Array => {
   const taps = g.kh * g.kw
-  const q = g.n * g.hp * g.wp
+  const q = g.n * g.h * g.w
   const positions = g.n * g.y.out * g.x.out
   return table(keyOf('reach', ...geometryKey(g), channels), Math.ceil(q / 4) * 4 * taps, i => {
     const t = i % taps
     const qi = Math.floor(i / taps)
     if (qi >= q) return positions * channels
-    const n = Math.floor(qi / (g.hp * g.wp))
-    const qy = Math.floor(qi / g.wp) % g.hp
-    const qx = qi % g.wp
+    const n = Math.floor(qi / (g.h * g.w))
+    const qy = (Math.floor(qi / g.w) % g.h) + g.y.before
+    const qx = (qi % g.w) + g.x.before
     const dy = qy - Math.floor(t / g.kw)
     const dx = qx - (t % g.kw)
     const oy = dy / g.stride
@@ -70,7 +73,7 @@ export const withZeroRow = (dy: Float32Array, channels: number): Float32Array =>
 /**
  * One stride phase of a strided convolution's input gradient. With stride s, a padded input position
  * (qy, qx) is reached only by the taps with ky ≡ qy and kx ≡ qx (mod s): the positions split into s²
- * phases, each with its own subset of taps. `positions` are the phase's padded positions (flat, in
+ * phases, each with its own subset of taps. `positions` are the phase's input positions (unpadded, flat, in
  * order), `taps` its taps, `reach[p * taps.length + j]` the dy row (× channels) tap j reaches from
  * position p, or the zero row when it falls outside the output. Computing each phase over its own
  * taps skips the (s² − 1)/s² of tap visits that reach nothing.
@@ -95,16 +98,23 @@ export const stridePhases = (g: Window2D, channels: number): StridePhase[] => {
     for (let px = 0; px < s; px++) {
       const taps: number[] = []
       for (let t = 0; t < g.kh * g.kw; t++) if (Math.floor(t / g.kw) % s === py && (t % g.kw) % s === px) taps.push(t)
+      // interior positions only (padded coordinates qy, qx; unpadded index in the list)
       const list: number[] = []
+      const padded: [number, number, number][] = []
+      const y0 = g.y.before, x0 = g.x.before
       for (let n = 0; n < g.n; n++) {
-        for (let qy = py; qy < g.hp; qy += s) for (let qx = px; qx < g.wp; qx += s) list.push((n * g.hp + qy) * g.wp + qx)
+        for (let qy = py; qy < g.hp; qy += s) {
+          if (qy < y0 || qy >= y0 + g.h) continue
+          for (let qx = px; qx < g.wp; qx += s) {
+            if (qx < x0 || qx >= x0 + g.w) continue
+            list.push((n * g.h + qy - y0) * g.w + qx - x0)
+            padded.push([n, qy, qx])
+          }
+        }
       }
       const rows = Math.ceil(list.length / 4) * 4
       const reach = new Float32Array(rows * Math.max(taps.length, 1)).fill(outputs * channels)
-      list.forEach((qi, p) => {
-        const n = Math.floor(qi / (g.hp * g.wp))
-        const qy = Math.floor(qi / g.wp) % g.hp
-        const qx = qi % g.wp
+      padded.forEach(([n, qy, qx], p) => {
         taps.forEach((t, j) => {
           const oy = (qy - Math.floor(t / g.kw)) / s
           const ox = (qx - (t % g.kw)) / s
