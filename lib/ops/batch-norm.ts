@@ -1,7 +1,7 @@
 import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
-import { CHANNEL_AFFINE, CHANNEL_AFFINE2, CHANNEL_AFFINE_RELU, mapChannels } from './elementwise'
-import { reduceRows } from './internal/reduce'
+import { CHANNEL_AFFINE, CHANNEL_AFFINE2, CHANNEL_AFFINE2_MASKED, CHANNEL_AFFINE_RELU, mapChannels } from './elementwise'
+import { reduceRows, reduceRowsAll } from './internal/reduce'
 
 /**
  * Batch normalisation over the last (channel) axis. Training uses the batch's mean and biased
@@ -166,12 +166,17 @@ export interface BatchNormGrads {
  * @example
  * const { dx, dgamma, dbeta } = await batchNormTrainingGrad(x, dy, p, r, backend)
  */
-export const batchNormTrainingGrad = async (x: Tensor, dy: Tensor, p: BatchNormParams, saved: Pick<BatchNormTraining, 'mean' | 'invStd'>, backend: Backend): Promise<BatchNormGrads> => {
+export const batchNormTrainingGrad = async (
+  x: Tensor, dy: Tensor, p: BatchNormParams, saved: Pick<BatchNormTraining, 'mean' | 'invStd'>, backend: Backend, reluOutput?: Tensor,
+): Promise<BatchNormGrads> => {
   const c = check(x, p, 'batchNorm gradient')
   const m = x.size / c
-  const dbeta = await reduceRows('sum', dy.data, c, {}, backend)
-  const dyDev = await reduceRows('productWithDeviation', x.data, c, { b: dy.data, m: saved.mean }, backend)
-  const dgamma = Float64Array.from(dyDev, (s, k) => s * saved.invStd[k]!)
+  // both sums in one pass; through a fused ReLU (its output given) dy is masked inside the kernels,
+  // the same products reluGrad then the unfused kernels would form
+  const [dbeta, dyDev] = reluOutput
+    ? await reduceRowsAll('maskedGradSums', dy.data, c, { b: x.data, t: reluOutput.data, m: saved.mean }, backend)
+    : await reduceRowsAll('gradSums', dy.data, c, { b: x.data, m: saved.mean }, backend)
+  const dgamma = Float64Array.from(dyDev!, (s, k) => s * saved.invStd[k]!)
   const k = new Float32Array(c)
   const u = new Float32Array(c)
   const v = new Float32Array(c)
@@ -182,8 +187,10 @@ export const batchNormTrainingGrad = async (x: Tensor, dy: Tensor, p: BatchNormP
     u[j] = (-g * is * is * dgamma[j]!) / m
     v[j] = (-g * is * dbeta[j]!) / m - u[j]! * saved.mean[j]!
   }
-  const dx = await mapChannels(CHANNEL_AFFINE2, dy, { b: x, u: k, v: u, w: v }, backend)
-  return { dx, dbeta: Tensor.adopt([c], Float32Array.from(dbeta)), ...(p.gamma ? { dgamma: Tensor.adopt([c], Float32Array.from(dgamma)) } : {}) }
+  const dx = reluOutput
+    ? await mapChannels(CHANNEL_AFFINE2_MASKED, dy, { b: x, t: reluOutput, u: k, v: u, w: v }, backend)
+    : await mapChannels(CHANNEL_AFFINE2, dy, { b: x, u: k, v: u, w: v }, backend)
+  return { dx, dbeta: Tensor.adopt([c], Float32Array.from(dbeta!)), ...(p.gamma ? { dgamma: Tensor.adopt([c], Float32Array.from(dgamma)) } : {}) }
 }
 
 /**

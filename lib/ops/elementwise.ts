@@ -6,10 +6,10 @@ import { inSlices } from './internal/split'
 /**
  * Elementwise kernels over a tensor seen as [rows, C] with C its last dimension: thread.x runs over
  * channels (the SIMD lanes), thread.y over rows, so per-channel vectors are indexed by thread.x
- * directly. `expr` is the body's return expression over `a[i]`, `b[i]`, per-channel `u[c]`, `v[c]`,
- * `w[c]` and the scalar `s`.
+ * directly. `expr` is the body's return expression over `a[i]`, `b[i]`, `t[i]`, per-channel `u[c]`,
+ * `v[c]`, `w[c]` and the scalar `s`.
  */
-const source = (expr: string): string => `function (a, b, u, v, w, s) {
+const source = (expr: string): string => `function (a, b, t, u, v, w, s) {
   const c = this.thread.x;
   const i = this.thread.y * this.constants.C + c;
   return ${expr};
@@ -36,11 +36,13 @@ const EMPTY = new Float32Array(4)
  */
 export const mapChannels = async (
   op: Elementwise, a: Tensor,
-  inputs: { b?: Tensor; u?: Float32Array; v?: Float32Array; w?: Float32Array; s?: number } = {},
+  inputs: { b?: Tensor; t?: Tensor; u?: Float32Array; v?: Float32Array; w?: Float32Array; s?: number } = {},
   be: Backend,
 ): Promise<Tensor> => {
-  if (inputs.b && !sameShape(a.shape, inputs.b.shape)) {
-    throw new RangeError(`${op.name}: operands differ in shape: ${shapeToString(a.shape)} and ${shapeToString(inputs.b.shape)}`)
+  for (const other of [inputs.b, inputs.t]) {
+    if (other && !sameShape(a.shape, other.shape)) {
+      throw new RangeError(`${op.name}: operands differ in shape: ${shapeToString(a.shape)} and ${shapeToString(other.shape)}`)
+    }
   }
   const c = a.shape[a.rank - 1]!
   for (const k of ['u', 'v', 'w'] as const) {
@@ -51,7 +53,7 @@ export const mapChannels = async (
   const out = await inSlices(op.name, rows, c, (start, count) => {
     const spec = { key: keyOf('map', op.name, c, count), source: source(op.expr), output: [c, count], constants: { C: c } }
     const slice = (t: Tensor | undefined) => t ? t.data.subarray(start * c, (start + count) * c) : EMPTY
-    return launch(be, spec, [slice(a), slice(inputs.b), inputs.u ?? EMPTY, inputs.v ?? EMPTY, inputs.w ?? EMPTY, inputs.s ?? 0], count * c)
+    return launch(be, spec, [slice(a), slice(inputs.b), slice(inputs.t), inputs.u ?? EMPTY, inputs.v ?? EMPTY, inputs.w ?? EMPTY, inputs.s ?? 0], count * c)
   })
   return Tensor.adopt(a.shape, out)
 }
@@ -126,6 +128,13 @@ export const CHANNEL_AFFINE_RELU: Elementwise = { name: 'channelAffine.relu', ex
  * await mapChannels(CHANNEL_AFFINE2, dy, { b: x, u, v, w }, backend)
  */
 export const CHANNEL_AFFINE2: Elementwise = { name: 'channelAffine2', expr: 'a[i] * u[c] + b[i] * v[c] + w[c]' }
+/**
+ * CHANNEL_AFFINE2 of a·[t > 0] (t ≥ 0, a ReLU's output): batch norm's input gradient through its fused ReLU.
+ *
+ * @example
+ * const dx = await mapChannels(CHANNEL_AFFINE2_MASKED, dy, { b: x, t: y, u: k, v: u, w: v }, backend)
+ */
+export const CHANNEL_AFFINE2_MASKED: Elementwise = { name: 'channelAffine2.masked', expr: 'Math.sign(Math.max(t[i], 0)) * a[i] * u[c] + b[i] * v[c] + w[c]' }
 
 /**
  * max(x, 0) element-wise.

@@ -55,24 +55,24 @@ const poolCase = (kind: 'max' | 'avg', xs: number[], opts: ops.PoolOptions): OpC
   }
 }
 
-const bnCase = (withGamma: boolean): OpCase => {
+const bnCase = (withGamma: boolean, relu = false): OpCase => {
   const c = 8
   const eps = 1e-3
   const running = { mean: Tensor.zeros([c]), variance: Tensor.ones([c]) }
   return {
-    name: `batchNorm training ${withGamma ? 'with' : 'without'} gamma`,
+    name: `batchNorm training ${withGamma ? 'with' : 'without'} gamma${relu ? ', fused ReLU (its mask applied inside the gradient kernels)' : ''}`,
     inputs: {
       x: rand('bnx' + withGamma, [2, 3, 3, c]),
       beta: rand('bnb', [c]),
       ...(withGamma ? { gamma: uniform(foldInName(root, 'bng'), [c], 0.5, 1.5) } : {}),
     },
     wrt: withGamma ? ['x', 'beta', 'gamma'] : ['x', 'beta'],
-    forward: async (be, i) => (await ops.batchNormTraining(i.x!, { beta: i.beta!, gamma: i.gamma }, running, { epsilon: eps }, be)).y,
-    reference: i => ref.batchNormTrainingRef(i.x!, i.gamma, i.beta!, c, eps),
+    forward: async (be, i) => (await ops.batchNormTraining(i.x!, { beta: i.beta!, gamma: i.gamma }, running, { epsilon: eps, relu }, be)).y,
+    reference: i => ref.batchNormTrainingRef(i.x!, i.gamma, i.beta!, c, eps).map(v => relu ? Math.max(v, 0) : v),
     backward: async (be, i, dy) => {
       const p = { beta: i.beta!, gamma: i.gamma }
-      const fwd = await ops.batchNormTraining(i.x!, p, running, { epsilon: eps }, be)
-      const g = await ops.batchNormTrainingGrad(i.x!, dy, p, fwd, be)
+      const fwd = await ops.batchNormTraining(i.x!, p, running, { epsilon: eps, relu }, be)
+      const g = await ops.batchNormTrainingGrad(i.x!, dy, p, fwd, be, relu ? fwd.y : undefined)
       return { x: g.dx, beta: g.dbeta, ...(g.dgamma ? { gamma: g.dgamma } : {}) }
     },
   }
@@ -123,6 +123,7 @@ export const opCases: readonly OpCase[] = [
   poolCase('avg', [1, 8, 7, 4], { size: 3, stride: 2, padding: 'same' }),
   bnCase(true),
   bnCase(false),
+  bnCase(true, true),
   bnInferenceCase(),
   {
     name: 'relu',

@@ -62,8 +62,8 @@ export const batchNorm = (o: BatchNormLayerOptions = {}): Layer => {
           y: r.y,
           state: { running_mean: r.running.mean, running_var: r.running.variance },
           backward: dy => async () => {
-            const d = o.relu ? await reluGrad(r.y, dy, ctx.backend) : dy
-            const g = await batchNormTrainingGrad(x, d, p, r, ctx.backend)
+            // a fused ReLU's mask is applied inside the gradient's kernels (one pass fewer)
+            const g = await batchNormTrainingGrad(x, dy, p, r, ctx.backend, o.relu ? r.y : undefined)
             return { dx: g.dx, params: gradsOf(g) }
           },
         }

@@ -3,55 +3,86 @@ import { launch, keyOf } from './launch'
 import { inSlices } from './split'
 
 /**
- * Per-channel sums over the rows of an [R, C] tensor, of `a`, `(a - m[c])²` or `b · (a - m[c])`.
- * Threads are (channel, group of rows), so the sum splits across the worker pool; the groups'
- * partial sums are added here in float64.
+ * Per-channel sums over the rows of an [R, C] tensor, of `a`, `(a - m[c])²` or `b · (a - m[c])`,
+ * or both of batch norm's backward sums at once. Threads are (channel, group of rows), so the sum
+ * splits across the worker pool; the groups' partial sums are added here in float64.
  */
-export type RowReduction = 'sum' | 'squaredDeviation' | 'productWithDeviation'
+export type RowReduction = 'sum' | 'squaredDeviation' | 'productWithDeviation' | 'gradSums' | 'maskedGradSums'
 
-const EXPR: Record<RowReduction, string> = {
-  sum: 'a[j]',
-  squaredDeviation: '(a[j] - m[c]) * (a[j] - m[c])',
-  productWithDeviation: 'b[j] * (a[j] - m[c])',
+/** The summands of each reduction (one per result). */
+const EXPR: Record<RowReduction, readonly string[]> = {
+  sum: ['a[j]'],
+  squaredDeviation: ['(a[j] - m[c]) * (a[j] - m[c])'],
+  productWithDeviation: ['b[j] * (a[j] - m[c])'],
+  // batch norm's backward, a = dy and b = x: Σ dy and Σ dy·(x − m) in one pass over both
+  gradSums: ['a[j]', 'a[j] * (b[j] - m[c])'],
+  // the same through a fused ReLU: dy·[y > 0] with t = y ≥ 0 (the product reluGrad forms, exactly)
+  maskedGradSums: ['Math.sign(Math.max(t[j], 0)) * a[j]', 'Math.sign(Math.max(t[j], 0)) * a[j] * (b[j] - m[c])'],
 }
 
-const source = (kind: RowReduction): string => `function (a, b, m) {
+const source = (kind: RowReduction): string => {
+  const terms = EXPR[kind]
+  return `function (a, b, t, m) {
   const c = this.thread.x;
   const first = this.thread.y * this.constants.CHUNK;
-  let s = 0;
+  ${terms.map((_, i) => `let s${i} = 0;`).join(' ')}
   for (let k = 0; k < this.constants.CHUNK; k++) {
     if (first + k < this.constants.R) {
       const j = (first + k) * this.constants.C + c;
-      s += ${EXPR[kind]};
+      ${terms.map((e, i) => `s${i} += ${e};`).join('\n      ')}
     }
   }
-  return s;
+  return ${terms.length === 1 ? 's0' : `[${terms.map((_, i) => `s${i}`).join(', ')}]`};
 }`
+}
 
 const EMPTY = new Float32Array(4)
 
+/**
+ * Per-channel sums of one of the reductions above; see `reduceRowsAll` for those with two results.
+ *
+ * @example
+ * const sums = await reduceRows('sum', x.data, channels, {}, backend)
+ */
 export const reduceRows = async (
   kind: RowReduction, a: Float32Array, channels: number,
-  inputs: { b?: Float32Array; m?: Float32Array } = {}, be: Backend,
-): Promise<Float64Array> => {
+  inputs: { b?: Float32Array; t?: Float32Array; m?: Float32Array } = {}, be: Backend,
+): Promise<Float64Array> => (await reduceRowsAll(kind, a, channels, inputs, be))[0]!
+
+/**
+ * Every result of a reduction, one Float64Array of per-channel sums each.
+ *
+ * @example
+ * const [dbeta, dyDev] = await reduceRowsAll('gradSums', dy.data, c, { b: x.data, m: mean }, backend)
+ */
+export const reduceRowsAll = async (
+  kind: RowReduction, a: Float32Array, channels: number,
+  inputs: { b?: Float32Array; t?: Float32Array; m?: Float32Array } = {}, be: Backend,
+): Promise<Float64Array[]> => {
+  const results = EXPR[kind].length
   const rows = a.length / channels
   const groups = Math.min(rows, Math.max(1, Math.ceil(8192 / channels)), 256)
   const chunk = Math.ceil(rows / groups)
   // over the limit, whole groups run per call: each group's sum is the same sequence of additions
-  const partial = await inSlices(`reduceRows ${kind}`, groups, chunk * channels, (g0, count) => {
+  const partial = await inSlices(`reduceRows ${kind}`, groups, chunk * channels * results, (g0, count) => {
     const r0 = g0 * chunk
     const sliceRows = Math.min(rows, (g0 + count) * chunk) - r0
-    if (sliceRows <= 0) return Promise.resolve(new Float32Array(channels * count)) // trailing empty groups
+    if (sliceRows <= 0) return Promise.resolve(new Float32Array(channels * count * results)) // trailing empty groups
     const spec = {
       key: keyOf('reduceRows', kind, sliceRows, channels, chunk),
       source: source(kind),
       output: [channels, count],
       constants: { C: channels, R: sliceRows, CHUNK: chunk },
+      ...(results > 1 ? { components: results } : {}),
     }
     const slice = (v: Float32Array | undefined) => (v ? v.subarray(r0 * channels, (r0 + sliceRows) * channels) : EMPTY)
-    return launch(be, spec, [slice(a), slice(inputs.b), inputs.m ?? EMPTY], channels * count)
+    return launch(be, spec, [slice(a), slice(inputs.b), slice(inputs.t), inputs.m ?? EMPTY], channels * count * results)
   })
-  const out = new Float64Array(channels)
-  for (let g = 0; g < groups; g++) for (let c = 0; c < channels; c++) out[c] += partial[g * channels + c]!
+  const out = Array.from({ length: results }, () => new Float64Array(channels))
+  for (let g = 0; g < groups; g++) {
+    for (let c = 0; c < channels; c++) {
+      for (let r = 0; r < results; r++) out[r]![c] += partial[(g * channels + c) * results + r]!
+    }
+  }
   return out
 }
