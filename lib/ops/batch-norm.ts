@@ -1,7 +1,7 @@
 import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { CHANNEL_AFFINE, CHANNEL_AFFINE2, CHANNEL_AFFINE2_MASKED, CHANNEL_AFFINE_RELU, mapChannels } from './elementwise'
-import { reduceRows, reduceRowsAll } from './internal/reduce'
+import { channelMoments, reduceRowsAll } from './internal/reduce'
 
 /**
  * Batch normalisation over the last (channel) axis. Training uses the batch's mean and biased
@@ -132,10 +132,9 @@ export const batchNormTraining = async (x: Tensor, p: BatchNormParams, running: 
   const eps = opts.epsilon ?? DEFAULT_EPSILON
   const decay = opts.decay ?? DEFAULT_DECAY
   const m = x.size / c
-  const sums = await reduceRows('sum', x.data, c, {}, backend)
-  const mean = Float32Array.from(sums, s => s / m)
-  const sq = await reduceRows('squaredDeviation', x.data, c, { m: mean }, backend)
-  const variance = Float64Array.from(sq, s => s / m)
+  const moments = await channelMoments(x.data, c, backend)
+  const mean = Float32Array.from(moments.mean)
+  const variance = Float64Array.from(moments.m2, s => s / m)
   const invStd = Float32Array.from(variance, v => 1 / Math.sqrt(v + eps))
   const { scale, shift } = fold(p, mean, invStd, c)
   const y = await mapChannels(opts.relu ? CHANNEL_AFFINE_RELU : CHANNEL_AFFINE, x, { u: scale, v: shift }, backend)
@@ -204,12 +203,11 @@ export const batchNormInferenceGrad = async (x: Tensor, dy: Tensor, p: BatchNorm
   const eps = opts.epsilon ?? DEFAULT_EPSILON
   const invStd = running.variance.data.map(v => 1 / Math.sqrt(v + eps))
   const { scale } = fold(p, running.mean.data, invStd, c)
-  const dbeta = await reduceRows('sum', dy.data, c, {}, backend)
-  const dyDev = await reduceRows('productWithDeviation', x.data, c, { b: dy.data, m: running.mean.data }, backend)
+  const [dbeta, dyDev] = await reduceRowsAll('gradSums', dy.data, c, { b: x.data, m: running.mean.data }, backend)
   const dx = await mapChannels(CHANNEL_AFFINE, dy, { u: scale, v: new Float32Array(c) }, backend)
   return {
     dx,
-    dbeta: Tensor.adopt([c], Float32Array.from(dbeta)),
-    ...(p.gamma ? { dgamma: Tensor.adopt([c], Float32Array.from(dyDev, (s, k) => s * invStd[k]!)) } : {}),
+    dbeta: Tensor.adopt([c], Float32Array.from(dbeta!)),
+    ...(p.gamma ? { dgamma: Tensor.adopt([c], Float32Array.from(dyDev!, (s, k) => s * invStd[k]!)) } : {}),
   }
 }

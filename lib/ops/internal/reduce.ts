@@ -3,17 +3,15 @@ import { launch, keyOf } from './launch'
 import { inSlices } from './split'
 
 /**
- * Per-channel sums over the rows of an [R, C] tensor, of `a`, `(a - m[c])²` or `b · (a - m[c])`,
- * or both of batch norm's backward sums at once. Threads are (channel, group of rows), so the sum
+ * Per-channel sums over the rows of an [R, C] tensor, of `a`, or both of batch norm's backward sums
+ * at once (`channelMoments` below gives its forward statistics). Threads are (channel, group of rows), so the sum
  * splits across the worker pool; the groups' partial sums are added here in float64.
  */
-export type RowReduction = 'sum' | 'squaredDeviation' | 'productWithDeviation' | 'gradSums' | 'maskedGradSums'
+export type RowReduction = 'sum' | 'gradSums' | 'maskedGradSums'
 
 /** The summands of each reduction (one per result). */
 const EXPR: Record<RowReduction, readonly string[]> = {
   sum: ['a[j]'],
-  squaredDeviation: ['(a[j] - m[c]) * (a[j] - m[c])'],
-  productWithDeviation: ['b[j] * (a[j] - m[c])'],
   // batch norm's backward, a = dy and b = x: Σ dy and Σ dy·(x − m) in one pass over both
   gradSums: ['a[j]', 'a[j] * (b[j] - m[c])'],
   // the same through a fused ReLU: dy·[y > 0] with t = y ≥ 0 (the product reluGrad forms, exactly)
@@ -86,3 +84,67 @@ export const reduceRowsAll = async (
   }
   return out
 }
+
+/**
+ * Per-channel mean and sum of squared deviations of an [R, C] tensor in one kernel call: each
+ * thread sums its group of rows, then (reading the same rows again, now in cache) the squared
+ * deviations from the group's own mean; the groups are joined here in float64 with Chan's formula
+ * M2 = Σ M2_g + n_g (mean_g − mean)². Batch norm's statistics, one pass over memory instead of two
+ * kernel calls.
+ *
+ * @example
+ * const { mean, m2 } = await channelMoments(x.data, channels, backend) // variance = m2 / rows
+ */
+export const channelMoments = async (a: Float32Array, channels: number, be: Backend): Promise<{ mean: Float64Array; m2: Float64Array }> => {
+  const rows = a.length / channels
+  const groups = Math.min(rows, Math.max(1, Math.ceil(8192 / channels)), 256)
+  const chunk = Math.ceil(rows / groups)
+  const partial = await inSlices('channelMoments', groups, chunk * channels * 2, (g0, count) => {
+    const r0 = g0 * chunk
+    const sliceRows = Math.min(rows, (g0 + count) * chunk) - r0
+    if (sliceRows <= 0) return Promise.resolve(new Float32Array(channels * count * 2))
+    const spec = {
+      key: keyOf('channelMoments', sliceRows, channels, chunk),
+      source: MOMENTS,
+      output: [channels, count],
+      constants: { C: channels, R: sliceRows, CHUNK: chunk },
+      components: 2,
+    }
+    return launch(be, spec, [a.subarray(r0 * channels, (r0 + sliceRows) * channels)], channels * count * 2)
+  })
+  const mean = new Float64Array(channels)
+  const m2 = new Float64Array(channels)
+  const counts = Array.from({ length: groups }, (_, g) => Math.max(0, Math.min(chunk, rows - g * chunk)))
+  for (let g = 0; g < groups; g++) for (let c = 0; c < channels; c++) mean[c] += partial[(g * channels + c) * 2]!
+  for (let c = 0; c < channels; c++) mean[c] /= rows
+  for (let g = 0; g < groups; g++) {
+    const n = counts[g]!
+    if (n === 0) continue
+    for (let c = 0; c < channels; c++) {
+      const i = (g * channels + c) * 2
+      const d = partial[i]! / n - mean[c]!
+      m2[c] += partial[i + 1]! + n * d * d
+    }
+  }
+  return { mean, m2 }
+}
+
+const MOMENTS = `function (a) {
+  const c = this.thread.x;
+  const first = this.thread.y * this.constants.CHUNK;
+  let s0 = 0;
+  for (let k = 0; k < this.constants.CHUNK; k++) {
+    if (first + k < this.constants.R) {
+      s0 += a[(first + k) * this.constants.C + c];
+    }
+  }
+  const mu = s0 / Math.max(Math.min(this.constants.CHUNK, this.constants.R - first), 1);
+  let s1 = 0;
+  for (let k = 0; k < this.constants.CHUNK; k++) {
+    if (first + k < this.constants.R) {
+      const d = a[(first + k) * this.constants.C + c] - mu;
+      s1 += d * d;
+    }
+  }
+  return [s0, s1];
+}`
