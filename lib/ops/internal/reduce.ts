@@ -9,17 +9,17 @@ import { inSlices } from './split'
  */
 export type RowReduction = 'sum' | 'gradSums' | 'maskedGradSums'
 
-/** The summands of each reduction (one per result). */
-const EXPR: Record<RowReduction, readonly string[]> = {
-  sum: ['a[j]'],
+/** The summands of each reduction (one per result), over `d`, which `pre` defines per element. */
+const EXPR: Record<RowReduction, { readonly pre: string; readonly terms: readonly string[] }> = {
+  sum: { pre: 'a[j]', terms: ['d'] },
   // batch norm's backward, a = dy and b = x: Σ dy and Σ dy·(x − m) in one pass over both
-  gradSums: ['a[j]', 'a[j] * (b[j] - m[c])'],
+  gradSums: { pre: 'a[j]', terms: ['d', 'd * (b[j] - m[c])'] },
   // the same through a fused ReLU: dy·[y > 0] with t = y ≥ 0 (the product reluGrad forms, exactly)
-  maskedGradSums: ['Math.sign(Math.max(t[j], 0)) * a[j]', 'Math.sign(Math.max(t[j], 0)) * a[j] * (b[j] - m[c])'],
+  maskedGradSums: { pre: 'Math.min(Math.ceil(Math.max(t[j], 0)), 1) * a[j]', terms: ['d', 'd * (b[j] - m[c])'] },
 }
 
 const source = (kind: RowReduction): string => {
-  const terms = EXPR[kind]
+  const { pre, terms } = EXPR[kind]
   return `function (a, b, t, m) {
   const c = this.thread.x;
   const first = this.thread.y * this.constants.CHUNK;
@@ -27,6 +27,7 @@ const source = (kind: RowReduction): string => {
   for (let k = 0; k < this.constants.CHUNK; k++) {
     if (first + k < this.constants.R) {
       const j = (first + k) * this.constants.C + c;
+      const d = ${pre};
       ${terms.map((e, i) => `s${i} += ${e};`).join('\n      ')}
     }
   }
@@ -57,7 +58,7 @@ export const reduceRowsAll = async (
   kind: RowReduction, a: Float32Array, channels: number,
   inputs: { b?: Float32Array; t?: Float32Array; m?: Float32Array } = {}, be: Backend,
 ): Promise<Float64Array[]> => {
-  const results = EXPR[kind].length
+  const results = EXPR[kind].terms.length
   const rows = a.length / channels
   const groups = Math.min(rows, Math.max(1, Math.ceil(8192 / channels)), 256)
   const chunk = Math.ceil(rows / groups)
