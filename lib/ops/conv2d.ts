@@ -5,6 +5,7 @@ import { reduceRows } from './internal/reduce'
 import { Padding, Window2D, padNHWC, window2d } from './internal/padding'
 import { stridePhases, table, tapReach, windowStarts, withZeroRow } from './internal/windows'
 import { batchSlice, byBatch, overLimit, sliceRanges, windowPerSample } from './internal/split'
+import { cropTaps, embedTaps, liveTaps } from './internal/dead-taps'
 import { Tile, perCell, perGroup, tileFor, tileReturn, untile } from './internal/tile'
 
 /**
@@ -120,20 +121,29 @@ export const conv2d = async (x: Tensor, w: Tensor, bias: Tensor | undefined, opt
   if (bias && (bias.rank !== 1 || bias.shape[0] !== g.cout)) {
     throw new RangeError(`conv2d: bias must be [${g.cout}], got ${shapeToString(bias.shape)}`)
   }
+  return forward(g, x, w.data, bias, !!opts.relu, be)
+}
+
+/** `g` for `n` samples (a slice of the batch). */
+const batchOf = (g: ConvGeometry, n: number): ConvGeometry => ({ ...g, n, positions: n * g.y.out * g.x.out })
+
+const forward = async (g: ConvGeometry, x: Tensor, w: Float32Array, bias: Tensor | undefined, relu: boolean, be: Backend): Promise<Tensor> => {
+  const live = liveTaps(g)
+  if (live) return forward(live.g, x, cropTaps(w, g.kw, g.c * g.cout, live.y0, live.x0, live.g.kh, live.g.kw), bias, relu, be)
   const per = windowPerSample(g, g.cout)
   if (overLimit(g.n, per)) {
-    return byBatch('conv2d', g.n, per, [g.n, g.y.out, g.x.out, g.cout], (s, c) => conv2d(batchSlice(x, s, c), w, bias, opts, be))
+    return byBatch('conv2d', g.n, per, [g.n, g.y.out, g.x.out, g.cout], (s, c) => forward(batchOf(g, c), batchSlice(x, s, c), w, bias, relu, be))
   }
   const tile = tileFor(be, g.cout)
   const spec = {
-    key: keyOf('conv2d', ...shapeKey(g), !!opts.relu, tile.groups),
-    source: forwardSource(!!opts.relu, g.c % 2 === 0, tile),
+    key: keyOf('conv2d', ...shapeKey(g), relu, tile.groups),
+    source: forwardSource(relu, g.c % 2 === 0, tile),
     output: [tile.span, Math.ceil(g.positions / 4)],
     constants: constantsOf(g, tile),
     cellWork: 4 * tile.groups * g.kh * g.kw * g.c,
     ...tileReturn(tile),
   }
-  const blocked = await launch(be, spec, [padNHWC(x, g), w.data, bias?.data ?? new Float32Array(g.cout), windowStarts(g, g.c)], Math.ceil(g.positions / 4) * 4 * g.cout)
+  const blocked = await launch(be, spec, [padNHWC(x, g), w, bias?.data ?? new Float32Array(g.cout), windowStarts(g, g.c)], Math.ceil(g.positions / 4) * 4 * g.cout)
   return Tensor.adopt([g.n, g.y.out, g.x.out, g.cout], untile(blocked, g.positions, g.cout, tile))
 }
 
@@ -195,20 +205,24 @@ const tapsOutIn = (w: Float32Array, taps: number, cin: number, cout: number): Fl
  * @example
  * const dx = await conv2dInputGrad(x.shape, w, dy, { padding: 'same' }, backend)
  */
-export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: Tensor, opts: Conv2DOptions = {}, be: Backend): Promise<Tensor> => {
-  const g = convGeometry(xShape, w.shape, opts, 'conv2d input gradient')
+export const conv2dInputGrad = async (xShape: readonly number[], w: Tensor, dy: Tensor, opts: Conv2DOptions = {}, be: Backend): Promise<Tensor> =>
+  Tensor.adopt(xShape, await inputGrad(convGeometry(xShape, w.shape, opts, 'conv2d input gradient'), w.data, dy, be))
+
+const inputGrad = async (g: ConvGeometry, w: Float32Array, dy: Tensor, be: Backend): Promise<Float32Array> => {
+  const live = liveTaps(g)
+  if (live) return inputGrad(live.g, cropTaps(w, g.kw, g.c * g.cout, live.y0, live.x0, live.g.kh, live.g.kw), dy, be)
   const per = windowPerSample(g, g.cout)
   if (overLimit(g.n, per)) {
-    return byBatch('conv2d input gradient', g.n, per, xShape, (s, c) => conv2dInputGrad([c, ...xShape.slice(1)], w, batchSlice(dy, s, c), opts, be))
+    return (await byBatch('conv2d input gradient', g.n, per, [g.n, g.h, g.w, g.c], async (s, c) => Tensor.adopt([c, g.h, g.w, g.c], await inputGrad(batchOf(g, c), w, batchSlice(dy, s, c), be)))).data
   }
   const q = g.n * g.h * g.w
   const dyz = withZeroRow(dy.data, g.cout)
-  const filter = tapsOutIn(w.data, g.kh * g.kw, g.c, g.cout)
+  const filter = tapsOutIn(w, g.kh * g.kw, g.c, g.cout)
   const tile = tileFor(be, g.c)
-  if (g.stride > 1) return Tensor.adopt(xShape, await phasedInputGrad(g, dyz, filter, tile, be))
+  if (g.stride > 1) return phasedInputGrad(g, dyz, filter, tile, be)
   const spec = inputGradSpec(g, tile, keyOf('conv2d.dx', ...shapeKey(g)), q, g.kh * g.kw)
   const blocked = await launch(be, spec, [dyz, filter, tapReach(g, g.cout)], Math.ceil(q / 4) * 4 * g.c)
-  return Tensor.adopt(xShape, untile(blocked, q, g.c, tile))
+  return untile(blocked, q, g.c, tile)
 }
 
 /**
@@ -282,13 +296,17 @@ const tapOffsets = (g: ConvGeometry): Float32Array => {
  * @example
  * const dw = await conv2dFilterGrad(x, w.shape, dy, { padding: 'same' }, backend)
  */
-export const conv2dFilterGrad = async (x: Tensor, wShape: readonly number[], dy: Tensor, opts: Conv2DOptions = {}, be: Backend): Promise<Tensor> => {
-  const g = convGeometry(x.shape, wShape, opts, 'conv2d filter gradient')
+export const conv2dFilterGrad = async (x: Tensor, wShape: readonly number[], dy: Tensor, opts: Conv2DOptions = {}, be: Backend): Promise<Tensor> =>
+  Tensor.adopt(wShape, await filterGrad(convGeometry(x.shape, wShape, opts, 'conv2d filter gradient'), x, dy, be))
+
+const filterGrad = async (g: ConvGeometry, x: Tensor, dy: Tensor, be: Backend): Promise<Float32Array> => {
+  const live = liveTaps(g)
+  if (live) return embedTaps(await filterGrad(live.g, x, dy, be), g.kh, g.kw, g.c * g.cout, live.y0, live.x0, live.g.kh, live.g.kw)
   const rows = g.kh * g.kw * g.c
   const length = Math.ceil(rows / 4) * 4 * g.cout
   const tile = tileFor(be, g.cout)
-  const run = (xs: Tensor, dys: Tensor, init: Float32Array | undefined): Promise<Float32Array> => {
-    const gs = convGeometry(xs.shape, wShape, opts, 'conv2d filter gradient')
+  const run = (s: number, c: number, init: Float32Array | undefined): Promise<Float32Array> => {
+    const gs = batchOf(g, c)
     const spec = {
       key: keyOf('conv2d.dw', ...shapeKey(gs), !!init, tile.groups),
       source: filterGradSource(!!init, tile),
@@ -297,14 +315,12 @@ export const conv2dFilterGrad = async (x: Tensor, wShape: readonly number[], dy:
       cellWork: 4 * tile.groups * gs.positions,
       ...tileReturn(tile),
     }
-    return launch(be, spec, [padNHWC(xs, gs), dys.data, tapOffsets(gs), init ?? ZERO4], length)
+    return launch(be, spec, [padNHWC(batchSlice(x, s, c), gs), batchSlice(dy, s, c).data, tapOffsets(gs), init ?? ZERO4], length)
   }
   let blocked: Float32Array | undefined
   // over the limit, the batch runs in slices, each continuing the previous slice's sums
-  for (const [s, c] of sliceRanges('conv2d filter gradient', g.n, windowPerSample(g, g.cout))) {
-    blocked = await run(batchSlice(x, s, c), batchSlice(dy, s, c), blocked)
-  }
-  return Tensor.adopt(wShape, untile(blocked!, rows, g.cout, tile))
+  for (const [s, c] of sliceRanges('conv2d filter gradient', g.n, windowPerSample(g, g.cout))) blocked = await run(s, c, blocked)
+  return untile(blocked!, rows, g.cout, tile)
 }
 
 /**

@@ -110,6 +110,9 @@ export const opCases: readonly OpCase[] = [
   convCase('1x1 s1 valid', [2, 5, 5, 12], [1, 1, 12, 8], { stride: 1, padding: 'valid' }),
   convCase('1x1 s2 valid', [1, 7, 7, 4], [1, 1, 4, 4], { stride: 2, padding: 'valid' }),
   convCase('3x3 s2 same on a 1×1 map (stride phases holding only padding)', [2, 1, 1, 4], [3, 3, 4, 8], { stride: 2, padding: 'same' }),
+  // kernels wider than the map: taps that only ever read padding are cropped away (internal/dead-taps.ts)
+  convCase('1x7 same on a 3-wide map (2 dead columns cropped)', [2, 3, 3, 4], [1, 7, 4, 8], { stride: 1, padding: 'same' }),
+  convCase('5x5 same on a 2×3 map (dead rows and columns cropped)', [1, 2, 3, 4], [5, 5, 4, 12], { stride: 1, padding: 'same' }),
   convCase('5x5 s1 valid', [1, 8, 8, 4], [5, 5, 4, 4], { stride: 1, padding: 'valid' }),
   convCase('3x3 s1 same odd channels', [1, 5, 6, 5], [3, 3, 5, 7], { stride: 1, padding: 'same' }),
   // webasm runs channel counts divisible by 8 or 12 as 2- or 3-group tiles (lib/ops/internal/tile.ts)
