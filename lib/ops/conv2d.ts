@@ -10,10 +10,10 @@ import { Tile, perCell, perGroup, tileFor, tileReturn, untile } from './internal
 
 /**
  * 2-D convolution, NHWC input, HWIO filter [kh, kw, cin, cout], TensorFlow padding. Three kernels,
- * each computing a 4-row block per thread with its 4 SIMD lanes over the output's channels, so each
- * filter (or dy) read is the only per-lane gather and feeds 16 multiply-adds:
+ * each computing a register tile per thread (4 rows × up to 3 groups of 4 SIMD lanes over channels,
+ * see internal/tile.ts), so each filter (or dy) vector read feeds 4 multiply-adds per group:
  *  - forward: rows are output positions, the input window read straight from the padded input;
- *  - input gradient: rows are padded input positions; each tap either hits an output position or
+ *  - input gradient: rows are input positions; each tap either hits an output position or
  *    points at an all-zero row appended to dy, so the inner loop has no branches;
  *  - filter gradient: rows are (ky, kx, cin) filter rows, reduced over every output position.
  *
@@ -177,7 +177,7 @@ const inputGradSource = (pairs: boolean, tile: Tile): string => `function (dyz, 
   return [${perCell(tile, (r, g) => `s${r}_${g}`, ', ')}];
 }`
 
-/** The input gradient's kernel over `rows` padded-input positions reaching T taps each. */
+/** The input gradient's kernel over `rows` input positions reaching `taps` taps each. */
 const inputGradSpec = (g: ConvGeometry, tile: Tile, key: string, rows: number, taps: number) => ({
   key: `${key}/${tile.groups}`,
   source: inputGradSource(g.cout % 2 === 0, tile),

@@ -1,6 +1,7 @@
 import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
-import { launch, keyOf, unblock4 } from './internal/launch'
+import { launch, keyOf } from './internal/launch'
+import { untile } from './internal/tile'
 
 /**
  * Which operands are used transposed.
@@ -72,7 +73,7 @@ export const matmulFlat = async (
     vec4: true,
   }
   const blocked = await launch(be, spec, [a, b, bias ?? ZERO], Math.ceil(m / 4) * 4 * n)
-  return unblock4(blocked, m, n)
+  return untile(blocked, m, n, { groups: 1, span: n })
 }
 
 const ZERO = new Float32Array(4)

@@ -57,22 +57,3 @@ export const launch = async (be: Backend, spec: KernelSpec, args: readonly unkno
 
 /** A cache key from an op name and any numbers/strings that change the compiled code. */
 export const keyOf = (op: string, ...parts: readonly (number | string | boolean)[]): string => `${op}(${parts.join(',')})`
-
-/**
- * Undoes the layout of a kernel whose thread computes 4 rows at once: gpu.js stores its output as
- * [rows/4][cols][4]; we want [rows][cols]. Rows past `rows` (padding to a multiple of 4) are dropped.
- */
-export const unblock4 = (blocked: Float32Array, rows: number, cols: number): Float32Array => {
-  const out = new Float32Array(rows * cols)
-  const blocks = Math.ceil(rows / 4)
-  for (let b = 0; b < blocks; b++) {
-    const r0 = 4 * b
-    const lanes = Math.min(4, rows - r0)
-    const src = b * cols * 4
-    for (let j = 0; j < lanes; j++) {
-      const dst = (r0 + j) * cols
-      for (let c = 0; c < cols; c++) out[dst + c] = blocked[src + c * 4 + j]
-    }
-  }
-  return out
-}

@@ -59,24 +59,7 @@ export const reduceRowsAll = async (
   inputs: { b?: Float32Array; t?: Float32Array; m?: Float32Array } = {}, be: Backend,
 ): Promise<Float64Array[]> => {
   const results = EXPR[kind].terms.length
-  const rows = a.length / channels
-  const groups = Math.min(rows, Math.max(1, Math.ceil(8192 / channels)), 256)
-  const chunk = Math.ceil(rows / groups)
-  // over the limit, whole groups run per call: each group's sum is the same sequence of additions
-  const partial = await inSlices(`reduceRows ${kind}`, groups, chunk * channels * results, (g0, count) => {
-    const r0 = g0 * chunk
-    const sliceRows = Math.min(rows, (g0 + count) * chunk) - r0
-    if (sliceRows <= 0) return Promise.resolve(new Float32Array(channels * count * results)) // trailing empty groups
-    const spec = {
-      key: keyOf('reduceRows', kind, sliceRows, channels, chunk),
-      source: source(kind),
-      output: [channels, count],
-      constants: { C: channels, R: sliceRows, CHUNK: chunk },
-      ...(results > 1 ? { components: results } : {}),
-    }
-    const slice = (v: Float32Array | undefined) => (v ? v.subarray(r0 * channels, (r0 + sliceRows) * channels) : EMPTY)
-    return launch(be, spec, [slice(a), slice(inputs.b), slice(inputs.t), inputs.m ?? EMPTY], channels * count * results)
-  })
+  const { partial, groups } = await groupPartials(['reduceRows', kind], source(kind), [a, inputs.b, inputs.t], [inputs.m ?? EMPTY], channels, results, be)
   const out = Array.from({ length: results }, () => new Float64Array(channels))
   for (let g = 0; g < groups; g++) {
     for (let c = 0; c < channels; c++) {
@@ -84,6 +67,37 @@ export const reduceRowsAll = async (
     }
   }
   return out
+}
+
+/**
+ * The shared driver of the row reductions: the rows split into groups (about 8,192 threads, at
+ * most 256 groups), one thread per (channel, group) returning `results` partial sums. Over the
+ * kernel limit, whole groups run per call, so each group's sum is the same sequence of additions.
+ * `rowArrays` are [R, C] arrays sliced with the rows (absent ones pass a placeholder), `whole`
+ * arrays pass as they are.
+ */
+const groupPartials = async (
+  key: readonly string[], src: string, rowArrays: readonly (Float32Array | undefined)[], whole: readonly Float32Array[],
+  channels: number, results: number, be: Backend,
+): Promise<{ partial: Float32Array; groups: number; chunk: number }> => {
+  const rows = rowArrays[0]!.length / channels
+  const groups = Math.min(rows, Math.max(1, Math.ceil(8192 / channels)), 256)
+  const chunk = Math.ceil(rows / groups)
+  const partial = await inSlices(key.join(' '), groups, chunk * channels * results, (g0, count) => {
+    const r0 = g0 * chunk
+    const sliceRows = Math.min(rows, (g0 + count) * chunk) - r0
+    if (sliceRows <= 0) return Promise.resolve(new Float32Array(channels * count * results)) // trailing empty groups
+    const spec = {
+      key: keyOf(key[0]!, ...key.slice(1), sliceRows, channels, chunk),
+      source: src,
+      output: [channels, count],
+      constants: { C: channels, R: sliceRows, CHUNK: chunk },
+      ...(results > 1 ? { components: results } : {}),
+    }
+    const slice = (v: Float32Array | undefined) => (v ? v.subarray(r0 * channels, (r0 + sliceRows) * channels) : EMPTY)
+    return launch(be, spec, [...rowArrays.map(slice), ...whole], channels * count * results)
+  })
+  return { partial, groups, chunk }
 }
 
 /**
@@ -98,28 +112,13 @@ export const reduceRowsAll = async (
  */
 export const channelMoments = async (a: Float32Array, channels: number, be: Backend): Promise<{ mean: Float64Array; m2: Float64Array }> => {
   const rows = a.length / channels
-  const groups = Math.min(rows, Math.max(1, Math.ceil(8192 / channels)), 256)
-  const chunk = Math.ceil(rows / groups)
-  const partial = await inSlices('channelMoments', groups, chunk * channels * 2, (g0, count) => {
-    const r0 = g0 * chunk
-    const sliceRows = Math.min(rows, (g0 + count) * chunk) - r0
-    if (sliceRows <= 0) return Promise.resolve(new Float32Array(channels * count * 2))
-    const spec = {
-      key: keyOf('channelMoments', sliceRows, channels, chunk),
-      source: MOMENTS,
-      output: [channels, count],
-      constants: { C: channels, R: sliceRows, CHUNK: chunk },
-      components: 2,
-    }
-    return launch(be, spec, [a.subarray(r0 * channels, (r0 + sliceRows) * channels)], channels * count * 2)
-  })
+  const { partial, groups, chunk } = await groupPartials(['channelMoments'], MOMENTS, [a], [], channels, 2, be)
   const mean = new Float64Array(channels)
   const m2 = new Float64Array(channels)
-  const counts = Array.from({ length: groups }, (_, g) => Math.max(0, Math.min(chunk, rows - g * chunk)))
   for (let g = 0; g < groups; g++) for (let c = 0; c < channels; c++) mean[c] += partial[(g * channels + c) * 2]!
   for (let c = 0; c < channels; c++) mean[c] /= rows
   for (let g = 0; g < groups; g++) {
-    const n = counts[g]!
+    const n = Math.max(0, Math.min(chunk, rows - g * chunk))
     if (n === 0) continue
     for (let c = 0; c < channels; c++) {
       const i = (g * channels + c) * 2

@@ -1,11 +1,12 @@
 import { Backend } from '../../backend'
 
 /**
- * Register tiles for the heavy kernels (convolutions, matmul). A thread computes 4 rows (output
+ * Register tiles for the convolution kernels. A thread computes 4 rows (output
  * positions, or filter rows) for each of `groups` lane columns: its 4 SIMD lanes hold 4 adjacent
  * columns, and group g adds `g * span` to them. Each weight (or dy) vector it loads then feeds 4
  * multiply-adds and each row value it loads feeds `groups` of them, against 4 and 1 with one group:
- * measured 1.5-2× on a 1×1 17²×1024→384 convolution (patched webasm, 2 threads; 3 groups best).
+ * measured 1.4-2.1× on a prototype 1×1 17²×1024→384 kernel (patched webasm, 2 threads, against one
+ * group with and without channel pairs; 3 groups best).
  *
  * More than one group returns Array(4 × groups) values per thread, which only the code-generator
  * patch (patches/gpu.js+2.24.1.patch) teaches gpu.js's WebAssembly backend; every other backend,
@@ -81,7 +82,8 @@ export const tileReturn = (tile: Tile): { vec4: true; components?: number } =>
 
 /**
  * Row-major [rows][columns] from a tile kernel's output: thread (x, y) returned rows 4y..4y+3 of
- * columns x + g·span, group-major. With one group this is the Array(4) layout.
+ * columns x + g·span, group-major. With one group (span = columns) this is the Array(4) layout of
+ * any kernel whose thread computes 4 rows.
  *
  * @example
  * const y = untile(blocked, positions, cout, tileFor(backend, cout))
@@ -92,39 +94,14 @@ export const untile = (blocked: Float32Array, rows: number, columns: number, til
   const cell = 4 * groups
   for (let b = 0; b * 4 < rows; b++) {
     const lanes = Math.min(4, rows - 4 * b)
-    for (let x = 0; x < span; x++) {
-      const src = (b * span + x) * cell
+    for (let j = 0; j < lanes; j++) {
+      // one output row at a time, written in order
+      const dst = (4 * b + j) * columns
       for (let g = 0; g < groups; g++) {
-        const col = g * span + x
-        for (let j = 0; j < lanes; j++) out[(4 * b + j) * columns + col] = blocked[src + g * 4 + j]!
+        const src = b * span * cell + g * 4 + j
+        for (let x = 0; x < span; x++) out[dst + g * span + x] = blocked[src + x * cell]!
       }
     }
   }
   return out
-}
-
-/**
- * Adds `blocks` consecutive tile outputs (each `rows` × `columns`, laid out as `untile` reads them)
- * into `target`, block by block: partial sums joined in float64, in a fixed order.
- *
- * @example
- * addUntiled(dw, blocked, chunks, filterRows, cout, tile)
- */
-export const addUntiled = (target: Float64Array, blocked: Float32Array, blocks: number, rows: number, columns: number, tile: Tile): void => {
-  const { groups, span } = tile
-  const cell = 4 * groups
-  const rowBlocks = Math.ceil(rows / 4)
-  const perBlock = rowBlocks * span * cell
-  for (let z = 0; z < blocks; z++) {
-    for (let b = 0; b < rowBlocks; b++) {
-      const lanes = Math.min(4, rows - 4 * b)
-      for (let x = 0; x < span; x++) {
-        const src = z * perBlock + (b * span + x) * cell
-        for (let g = 0; g < groups; g++) {
-          const col = g * span + x
-          for (let j = 0; j < lanes; j++) target[(4 * b + j) * columns + col] += blocked[src + g * 4 + j]!
-        }
-      }
-    }
-  }
 }
