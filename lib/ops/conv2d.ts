@@ -6,7 +6,7 @@ import { Padding, Window2D, padNHWC, window2d } from './internal/padding'
 import { stridePhases, table, tapReach, windowStarts, withZeroRow } from './internal/windows'
 import { batchSlice, byBatch, overLimit, sliceRanges, windowPerSample } from './internal/split'
 import { cropTaps, embedTaps, liveTaps } from './internal/dead-taps'
-import { Tile, perCell, perGroup, tileFor, tileReturn, untile } from './internal/tile'
+import { Tile, TileLayout, perCell, perGroup, tileFor, tileKey, tileLayout, tileReturn, tileRows } from './internal/tile'
 
 /**
  * 2-D convolution, NHWC input, HWIO filter [kh, kw, cin, cout], TensorFlow padding. Three kernels,
@@ -135,16 +135,17 @@ const forward = async (g: ConvGeometry, x: Tensor, w: Float32Array, bias: Tensor
     return byBatch('conv2d', g.n, per, [g.n, g.y.out, g.x.out, g.cout], (s, c) => forward(batchOf(g, c), batchSlice(x, s, c), w, bias, relu, be))
   }
   const tile = tileFor(be, g.cout)
+  const layout = tileLayout(be, tile, g.cout)
   const spec = {
-    key: keyOf('conv2d', ...shapeKey(g), relu, tile.groups),
+    key: keyOf('conv2d', ...shapeKey(g), relu, tileKey(tile, layout)),
     source: forwardSource(relu, g.c % 2 === 0, tile),
     output: [tile.span, Math.ceil(g.positions / 4)],
     constants: constantsOf(g, tile),
     cellWork: 4 * tile.groups * g.kh * g.kw * g.c,
-    ...tileReturn(tile),
+    ...tileReturn(tile, layout),
   }
-  const blocked = await launch(be, spec, [padNHWC(x, g), w, bias?.data ?? new Float32Array(g.cout), windowStarts(g, g.c)], Math.ceil(g.positions / 4) * 4 * g.cout)
-  return Tensor.adopt([g.n, g.y.out, g.x.out, g.cout], untile(blocked, g.positions, g.cout, tile))
+  const out = await launch(be, spec, [padNHWC(x, g), w, bias?.data ?? new Float32Array(g.cout), windowStarts(g, g.c)], Math.ceil(g.positions / 4) * 4 * g.cout)
+  return Tensor.adopt([g.n, g.y.out, g.x.out, g.cout], tileRows(out, g.positions, g.cout, tile, layout))
 }
 
 /**
@@ -178,13 +179,13 @@ const inputGradSource = (pairs: boolean, tile: Tile): string => `function (dyz, 
 }`
 
 /** The input gradient's kernel over `rows` input positions reaching `taps` taps each. */
-const inputGradSpec = (g: ConvGeometry, tile: Tile, key: string, rows: number, taps: number) => ({
-  key: `${key}/${tile.groups}`,
+const inputGradSpec = (g: ConvGeometry, tile: Tile, layout: TileLayout | undefined, key: string, rows: number, taps: number) => ({
+  key: `${key}/${tileKey(tile, layout)}`,
   source: inputGradSource(g.cout % 2 === 0, tile),
   output: [tile.span, Math.ceil(rows / 4)],
   constants: { ...constantsOf(g, tile), T: taps },
   cellWork: 4 * tile.groups * taps * g.cout,
-  ...tileReturn(tile),
+  ...tileReturn(tile, layout),
 })
 
 /** HWIO [taps][cin][cout] to [taps][cout][cin]: the input gradient's lanes run over cin. */
@@ -219,10 +220,11 @@ const inputGrad = async (g: ConvGeometry, w: Float32Array, dy: Tensor, be: Backe
   const dyz = withZeroRow(dy.data, g.cout)
   const filter = tapsOutIn(w, g.kh * g.kw, g.c, g.cout)
   const tile = tileFor(be, g.c)
-  if (g.stride > 1) return phasedInputGrad(g, dyz, filter, tile, be)
-  const spec = inputGradSpec(g, tile, keyOf('conv2d.dx', ...shapeKey(g)), q, g.kh * g.kw)
-  const blocked = await launch(be, spec, [dyz, filter, tapReach(g, g.cout)], Math.ceil(q / 4) * 4 * g.c)
-  return untile(blocked, q, g.c, tile)
+  const layout = tileLayout(be, tile, g.c)
+  if (g.stride > 1) return phasedInputGrad(g, dyz, filter, tile, layout, be)
+  const spec = inputGradSpec(g, tile, layout, keyOf('conv2d.dx', ...shapeKey(g)), q, g.kh * g.kw)
+  const out = await launch(be, spec, [dyz, filter, tapReach(g, g.cout)], Math.ceil(q / 4) * 4 * g.c)
+  return tileRows(out, q, g.c, tile, layout)
 }
 
 /**
@@ -230,7 +232,7 @@ const inputGrad = async (g: ConvGeometry, w: Float32Array, dy: Tensor, be: Backe
  * phase's positions visit only the taps that can reach an output, in the same order as the
  * unphased kernel, so a stride-2 layer does a quarter of the tap visits.
  */
-const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float32Array, tile: Tile, be: Backend): Promise<Float32Array> => {
+const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float32Array, tile: Tile, layout: TileLayout | undefined, be: Backend): Promise<Float32Array> => {
   const dx = new Float32Array(g.n * g.h * g.w * g.c)
   const perTap = g.cout * g.c
   for (const [i, phase] of stridePhases(g, g.cout).entries()) {
@@ -239,9 +241,8 @@ const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float
     if (phase.taps.length === 0 || rows === 0) continue
     const taps = new Float32Array(phase.taps.length * perTap)
     phase.taps.forEach((t, j) => taps.set(filter.subarray(t * perTap, (t + 1) * perTap), j * perTap))
-    const spec = inputGradSpec(g, tile, keyOf('conv2d.dx.phase', ...shapeKey(g), i), rows, phase.taps.length)
-    const blocked = await launch(be, spec, [dyz, taps, phase.reach], Math.ceil(rows / 4) * 4 * g.c)
-    const values = untile(blocked, rows, g.c, tile)
+    const spec = inputGradSpec(g, tile, layout, keyOf('conv2d.dx.phase', ...shapeKey(g), i), rows, phase.taps.length)
+    const values = tileRows(await launch(be, spec, [dyz, taps, phase.reach], Math.ceil(rows / 4) * 4 * g.c), rows, g.c, tile, layout)
     phase.positions.forEach((qi, p) => dx.set(values.subarray(p * g.c, (p + 1) * g.c), qi * g.c))
   }
   return dx
@@ -249,15 +250,16 @@ const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float
 
 /**
  * Filter gradient: rows are filter rows (ky, kx, ci); the reduction runs over every output position.
- * `chained`: the sums start from a previous call's blocked output, so a batch reduced in slices adds
+ * `chained`: the sums start from a previous call's output (row-major when `direct`, see tileLayout), so a batch reduced in slices adds
  * the same products in the same order as one call over the whole batch.
  */
-const filterGradSource = (chained: boolean, tile: Tile): string => `function (x, dy, offsets, init) {
+const filterGradSource = (chained: boolean, tile: Tile, direct: boolean): string => `function (x, dy, offsets, init) {
   const co = this.thread.x;
-  ${chained
-    ? `const ib = (this.thread.y * this.constants.SPAN + co) * ${4 * tile.groups};
-  ${perCell(tile, (r, g) => `let s${r}_${g} = init[ib + ${4 * g + r}];`)}`
-    : accumulators(tile)}
+  ${!chained ? accumulators(tile) : direct
+    ? `const ib = this.thread.y * 4 * this.constants.CO + co;
+  ${perCell(tile, (r, g) => `let s${r}_${g} = init[ib + ${r} * this.constants.CO${span(g)}];`)}`
+    : `const ib = (this.thread.y * this.constants.SPAN + co) * ${4 * tile.groups};
+  ${perCell(tile, (r, g) => `let s${r}_${g} = init[ib + ${4 * g + r}];`)}`}
   const o0 = Math.floor(offsets[this.thread.y * 4]);
   const o1 = Math.floor(offsets[this.thread.y * 4 + 1]);
   const o2 = Math.floor(offsets[this.thread.y * 4 + 2]);
@@ -305,22 +307,23 @@ const filterGrad = async (g: ConvGeometry, x: Tensor, dy: Tensor, be: Backend): 
   const rows = g.kh * g.kw * g.c
   const length = Math.ceil(rows / 4) * 4 * g.cout
   const tile = tileFor(be, g.cout)
+  const layout = tileLayout(be, tile, g.cout)
   const run = (s: number, c: number, init: Float32Array | undefined): Promise<Float32Array> => {
     const gs = batchOf(g, c)
     const spec = {
-      key: keyOf('conv2d.dw', ...shapeKey(gs), !!init, tile.groups),
-      source: filterGradSource(!!init, tile),
+      key: keyOf('conv2d.dw', ...shapeKey(gs), !!init, tileKey(tile, layout)),
+      source: filterGradSource(!!init, tile, !!layout),
       output: [tile.span, Math.ceil(rows / 4)],
       constants: { ...constantsOf(gs, tile), R: rows },
       cellWork: 4 * tile.groups * gs.positions,
-      ...tileReturn(tile),
+      ...tileReturn(tile, layout),
     }
     return launch(be, spec, [padNHWC(batchSlice(x, s, c), gs), batchSlice(dy, s, c).data, tapOffsets(gs), init ?? ZERO4], length)
   }
-  let blocked: Float32Array | undefined
+  let sums: Float32Array | undefined
   // over the limit, the batch runs in slices, each continuing the previous slice's sums
-  for (const [s, c] of sliceRanges('conv2d filter gradient', g.n, windowPerSample(g, g.cout))) blocked = await run(s, c, blocked)
-  return untile(blocked!, rows, g.cout, tile)
+  for (const [s, c] of sliceRanges('conv2d filter gradient', g.n, windowPerSample(g, g.cout))) sums = await run(s, c, sums)
+  return tileRows(sums!, rows, g.cout, tile, layout)
 }
 
 /**

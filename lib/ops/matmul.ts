@@ -1,7 +1,7 @@
 import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { launch, keyOf } from './internal/launch'
-import { untile } from './internal/tile'
+import { tileKey, tileLayout, tileReturn, tileRows } from './internal/tile'
 
 /**
  * Which operands are used transposed.
@@ -65,15 +65,16 @@ export const matmulFlat = async (
 ): Promise<Float32Array> => {
   const ta = !!opts.transposeA
   const tb = !!opts.transposeB
+  const tile = { groups: 1, span: n }
+  const layout = tileLayout(be, tile, n)
   const spec = {
-    key: keyOf('matmul', m, k, n, ta, tb, !!bias),
+    key: keyOf('matmul', m, k, n, ta, tb, !!bias, tileKey(tile, layout)),
     source: source(ta, tb, !!bias, k % 2 === 0),
     output: [n, Math.ceil(m / 4)],
     constants: { M: m, K: k, N: n },
-    vec4: true,
+    ...tileReturn(tile, layout),
   }
-  const blocked = await launch(be, spec, [a, b, bias ?? ZERO], Math.ceil(m / 4) * 4 * n)
-  return untile(blocked, m, n, { groups: 1, span: n })
+  return tileRows(await launch(be, spec, [a, b, bias ?? ZERO], Math.ceil(m / 4) * 4 * n), m, n, tile, layout)
 }
 
 const ZERO = new Float32Array(4)

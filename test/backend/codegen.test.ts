@@ -158,6 +158,37 @@ test('Array(8) and Array(12) returns (wider register tiles): every cell and comp
   await be.destroy()
 })
 
+test('outputLayout: Array(n) components stored at x + y·rowStride + offset, on SIMD and scalar widths, masked, threaded; a layout that is not a permutation is refused', async t => {
+  const a = ramp(64)
+  for (const threads of [1, 2]) {
+    const be = createBackendOf('webasm', 'test', threads)
+    for (const [n, width] of [[4, 8], [8, 8], [12, 10], [8, 12]] as const) {
+      // thread (x, y) returns a[x + y] * 10 + c for component c; x = 5 returns early with all -1
+      const comps = Array.from({ length: n }, (_, c) => `a[this.thread.x + this.thread.y] * 10 + ${c}`).join(', ')
+      const source = `function (a) { if (this.thread.x === 5) { return [${Array(n).fill(-1).join(', ')}]; } return [${comps}]; }`
+      const height = 3
+      // component c of row y goes to row y·n + c of a [height·n][width] matrix
+      const outputLayout = { rowStride: n * width, componentOffsets: Array.from({ length: n }, (_, c) => c * width) }
+      const kernel = be.kernel(`layout${n}x${width}`, (gpu: any, settings: any) =>
+        gpu.createKernel(source, { ...settings, output: [width, height], returnType: `Array(${n})`, flatOutput: true, outputLayout, threadMinCells: 4 }))
+      const out = Array.from(await kernel(a) as Float32Array)
+      const expected = new Array<number>(width * height * n)
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          for (let c = 0; c < n; c++) expected[(y * n + c) * width + x] = x === 5 ? -1 : a[x + y]! * 10 + c
+        }
+      }
+      t.deepEqual(out, expected, `Array(${n}), width ${width}, ${threads} thread(s)`)
+    }
+    await be.destroy()
+  }
+  const be = createBackendOf('webasm', 'test', 1)
+  const twice = be.kernel('layoutTwice', (gpu: any, settings: any) =>
+    gpu.createKernel('function (a) { return [a[0], a[1], a[2], a[3]]; }', { ...settings, output: [4], returnType: 'Array(4)', flatOutput: true, outputLayout: { rowStride: 0, componentOffsets: [0, 4, 4, 12] } }))
+  await t.throwsAsync(async () => twice(a), { message: /outputLayout must store every value exactly once/ })
+  await be.destroy()
+})
+
 test('threadMinCells: a small output split across two workers gives the same values as one thread', async t => {
   const source = 'function (a) { let s = 0; for (let i = 0; i < 64; i++) { s += a[i] * a[this.thread.x % 64]; } return s; }'
   const a = ramp(64)

@@ -2,7 +2,9 @@ import test from 'ava'
 import { createBackendOf } from '../../lib/backend'
 import { Tensor } from '../../lib/tensor'
 import { conv2d, conv2dGrad } from '../../lib/ops'
-import { setMaxTileGroups, tileFor, untile } from '../../lib/ops/internal/tile'
+import { matmulFlat } from '../../lib/ops/matmul'
+import { setKernelLimit } from '../../lib/ops/internal/split'
+import { setDirectTileStores, setMaxTileGroups, tileFor, tileLayout, untile } from '../../lib/ops/internal/tile'
 
 /**
  * Register tiles (lib/ops/internal/tile.ts): webasm runs convolutions whose lane channels divide
@@ -12,7 +14,7 @@ import { setMaxTileGroups, tileFor, untile } from '../../lib/ops/internal/tile'
 
 const ramp = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => ((i * k) % 23) / 23 - 0.5)
 
-test('tileFor: the widest group count that splits the channels into whole quads, webasm only', t => {
+test.serial('tileFor: the widest group count that splits the channels into whole quads, webasm only', t => {
   const wasm = createBackendOf('webasm', 'test', 1)
   const js = createBackendOf('cpu', 'test')
   t.deepEqual(tileFor(wasm, 384), { groups: 3, span: 128 })
@@ -49,7 +51,7 @@ const SHAPES: { name: string; x: number[]; w: number[]; stride: number; padding:
 ]
 
 for (const s of SHAPES) {
-  test(`webasm ${s.name}: 2- and 3-group tiles give the one-group kernels' bits (forward, input and filter gradients)`, async t => {
+  test.serial(`webasm ${s.name}: 2- and 3-group tiles give the one-group kernels' bits (forward, input and filter gradients)`, async t => {
     const be = createBackendOf('webasm', 'test', 2)
     const x = Tensor.adopt(s.x, ramp(s.x.reduce((a, b) => a * b), 7))
     const w = Tensor.adopt(s.w, ramp(s.w.reduce((a, b) => a * b), 11))
@@ -70,3 +72,47 @@ for (const s of SHAPES) {
     await be.destroy()
   })
 }
+
+test.serial('tileLayout: row r of group g at (4y + r)·columns + g·span + x on patched webasm; none elsewhere or when turned off', t => {
+  const wasm = createBackendOf('webasm', 'test', 1)
+  const tile = { groups: 3, span: 8 }
+  t.deepEqual(tileLayout(wasm, tile, 24), { rowStride: 96, componentOffsets: [0, 24, 48, 72, 8, 32, 56, 80, 16, 40, 64, 88] })
+  t.is(tileLayout(createBackendOf('cpu', 'test'), { groups: 1, span: 24 }, 24), undefined)
+  const restore = setDirectTileStores(false)
+  try {
+    t.is(tileLayout(wasm, tile, 24), undefined)
+  } finally {
+    restore()
+  }
+})
+
+/** Forward, both gradients and a matmul with direct stores on or off (`limit`: a kernel limit that makes the filter gradient chain batch slices). */
+const directOrNot = async (direct: boolean, s: (typeof SHAPES)[number], groups: number, limit?: number) => {
+  const be = createBackendOf('webasm', 'test', 2)
+  const restores = [setDirectTileStores(direct), setMaxTileGroups(groups), ...(limit ? [setKernelLimit(limit)] : [])]
+  try {
+    const x = Tensor.adopt(s.x, ramp(s.x.reduce((a, b) => a * b), 7))
+    const w = Tensor.adopt(s.w, ramp(s.w.reduce((a, b) => a * b), 11))
+    const opts = { stride: s.stride, padding: s.padding, relu: true }
+    const y = await conv2d(x, w, undefined, opts, be)
+    const grads = await conv2dGrad(x, w, Tensor.adopt(y.shape, ramp(y.size, 5)), opts, be)
+    const mm = await matmulFlat(be, ramp(18 * 20, 3), ramp(20 * 12, 5), 18, 20, 12)
+    return [y.data, grads.dx.data, grads.dw.data, mm].map(d => Array.from(d))
+  } finally {
+    restores.reverse().forEach(r => r())
+    await be.destroy()
+  }
+}
+
+for (const s of SHAPES) {
+  test.serial(`webasm ${s.name}: kernels storing straight into rows give the untiled bits (1 and 3 groups, forward, gradients, matmul)`, async t => {
+    for (const groups of [1, 3]) t.deepEqual(await directOrNot(true, s, groups), await directOrNot(false, s, groups), `${groups} group(s)`)
+  })
+}
+
+test.serial('webasm: a filter gradient chained over batch slices (over the kernel limit) gives the same bits stored directly or untiled', async t => {
+  const s = { name: 'batch of 3', x: [3, 6, 6, 12], w: [3, 3, 12, 24], stride: 1, padding: 'same' as const }
+  const direct = await directOrNot(true, s, 3, 3100)
+  t.deepEqual(direct, await directOrNot(false, s, 3, 3100))
+  t.deepEqual(direct, await directOrNot(true, s, 3))
+})

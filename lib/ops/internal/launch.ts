@@ -25,6 +25,11 @@ export interface KernelSpec {
    * 4,096 cells (under which a kernel runs on the calling thread).
    */
   readonly cellWork?: number
+  /**
+   * Where an Array(n) return's components are stored (webasm with the code-generator patch only;
+   * see `tileLayout`): component c of thread (x, y) at x + y·rowStride + componentOffsets[c].
+   */
+  readonly outputLayout?: { readonly rowStride: number; readonly componentOffsets: readonly number[] }
   /** Helper functions the kernel calls (compiled along with it). */
   readonly functions?: readonly ((...args: number[]) => number)[]
 }
@@ -48,6 +53,7 @@ export const launch = async (be: Backend, spec: KernelSpec, args: readonly unkno
       // webasm (patched): outputs come back flat, without one view per row (or per cell)
       flatOutput: true,
       ...(spec.cellWork ? { threadMinCells: Math.max(4, Math.ceil(2 ** 20 / spec.cellWork)) } : {}),
+      ...(spec.outputLayout ? { outputLayout: { rowStride: spec.outputLayout.rowStride, componentOffsets: [...spec.outputLayout.componentOffsets] } } : {}),
       ...(spec.functions ? { functions: [...spec.functions] } : {}),
     } as any),
     bytes,

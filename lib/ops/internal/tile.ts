@@ -39,19 +39,21 @@ export const setMaxTileGroups = (groups: number): (() => void) => {
   }
 }
 
-let patched: boolean | undefined
-/** Whether the installed gpu.js carries the patch's Array(n > 4) returns (an installed rxception may run stock gpu.js). */
-const wideReturns = (): boolean => {
-  if (patched === undefined) {
+let patchExports: Record<string, unknown> | undefined
+/** Whether the installed gpu.js exports `name` from its WebAssembly code generator: the patch's parts (an installed rxception may run stock gpu.js). */
+const patchHas = (name: string): boolean => {
+  if (patchExports === undefined) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      patched = typeof require('gpu.js/src/backend/web-assembly/function-node.js').arrayReturnSize === 'function'
+      patchExports = require('gpu.js/src/backend/web-assembly/function-node.js') as Record<string, unknown>
     } catch {
-      patched = false
+      patchExports = {}
     }
   }
-  return patched
+  return typeof patchExports[name] === 'function'
 }
+/** Array(n > 4) returns (the patch's part 5). */
+const wideReturns = (): boolean => patchHas('arrayReturnSize')
 
 /**
  * The widest tile a backend runs for `columns` lane columns: groups must split the columns into
@@ -76,9 +78,15 @@ export const perGroup = (tile: Tile, f: (g: number) => string, sep = '\n'): stri
 export const perCell = (tile: Tile, f: (r: number, g: number) => string, sep = ' '): string =>
   Array.from({ length: tile.groups * 4 }, (_, i) => f(i % 4, Math.floor(i / 4))).join(sep)
 
-/** The settings that make `launch` compile a tile kernel: Array(4 × groups) returns. */
-export const tileReturn = (tile: Tile): { vec4: true; components?: number } =>
-  tile.groups === 1 ? { vec4: true } : { vec4: true, components: 4 * tile.groups }
+/** The settings that make `launch` compile a tile kernel: Array(4 × groups) returns, stored with `layout` when given. */
+export const tileReturn = (tile: Tile, layout?: TileLayout): { vec4: true; components?: number; outputLayout?: TileLayout } => ({
+  vec4: true,
+  ...(tile.groups === 1 ? {} : { components: 4 * tile.groups }),
+  ...(layout ? { outputLayout: layout } : {}),
+})
+
+/** The part of a tile kernel's cache key that changes its code: groups, and whether it stores directly. */
+export const tileKey = (tile: Tile, layout: TileLayout | undefined): string => `${tile.groups}${layout ? 'd' : ''}`
 
 /**
  * Row-major [rows][columns] from a tile kernel's output: thread (x, y) returned rows 4y..4y+3 of
@@ -105,3 +113,52 @@ export const untile = (blocked: Float32Array, rows: number, columns: number, til
   }
   return out
 }
+
+/** Where a tile kernel stores its values: gpu.js's `outputLayout` setting (the patch's part 7). */
+export interface TileLayout {
+  readonly rowStride: number
+  readonly componentOffsets: readonly number[]
+}
+
+let directStores = true
+
+/**
+ * Turns the direct stores of `tileLayout` off or on (tests compare both paths). Returns a function
+ * that restores the previous setting.
+ *
+ * @example
+ * const restore = setDirectTileStores(false)
+ * try { ... } finally { restore() }
+ */
+export const setDirectTileStores = (on: boolean): (() => void) => {
+  const previous = directStores
+  directStores = on
+  return () => {
+    directStores = previous
+  }
+}
+
+/**
+ * The layout that makes a tile kernel store its values straight into the row-major
+ * [rows][columns] matrix (thread (x, y), row r of group g: column x + g·span of row 4y + r), so no
+ * `untile` pass runs on the host: webasm with the patch, where 4 lanes' values of one component are
+ * also one v128 store instead of 4 scalar ones. Undefined elsewhere: those kernels return
+ * [cell][4 × groups] and the caller untiles.
+ *
+ * @example
+ * const layout = tileLayout(backend, tile, cout) // then launch(..., { outputLayout: layout }) and tileRows(out, ..., layout)
+ */
+export const tileLayout = (be: Backend, tile: Tile, columns: number): TileLayout | undefined =>
+  be.mode === 'webasm' && directStores && patchHas('outputLayoutError')
+    ? { rowStride: 4 * columns, componentOffsets: Array.from({ length: 4 * tile.groups }, (_, i) => (i % 4) * columns + Math.floor(i / 4) * tile.span) }
+    : undefined
+
+/**
+ * A tile kernel's output as row-major [rows][columns]: as it is when the kernel stored it with
+ * `layout` (the rows past `rows`, padding of the last tile, dropped), else untiled.
+ *
+ * @example
+ * const y = tileRows(await launch(be, spec, args, length), positions, cout, tile, layout)
+ */
+export const tileRows = (out: Float32Array, rows: number, columns: number, tile: Tile, layout: TileLayout | undefined): Float32Array =>
+  !layout ? untile(out, rows, columns, tile) : out.length === rows * columns ? out : out.slice(0, rows * columns)
