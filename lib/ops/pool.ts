@@ -128,7 +128,7 @@ export const maxPool = async (x: Tensor, opts: PoolOptions = {}, be: Backend): P
   if (overLimit(g.n, per)) return byBatch('maxPool', g.n, per, outShape(g), (s, c) => maxPool(batchSlice(x, s, c), opts, be))
   const p = positionsOf(g)
   const spec = { key: key('maxPool', g), source: maxSource, output: [g.c, p], constants: constantsOf(g) }
-  return Tensor.adopt(outShape(g), await launch(be, spec, [padNHWC(x, g, LOWEST), windowStarts(g, g.c)], p * g.c))
+  return Tensor.adopt(outShape(g), await launch(be, spec, [padNHWC(x, g, LOWEST, 'pool.x'), windowStarts(g, g.c)], p * g.c))
 }
 
 /**
@@ -143,7 +143,7 @@ export const avgPool = async (x: Tensor, opts: PoolOptions = {}, be: Backend): P
   if (overLimit(g.n, per)) return byBatch('avgPool', g.n, per, outShape(g), (s, c) => avgPool(batchSlice(x, s, c), opts, be))
   const p = positionsOf(g)
   const spec = { key: key('avgPool', g), source: avgSource, output: [g.c, p], constants: constantsOf(g) }
-  return Tensor.adopt(outShape(g), await launch(be, spec, [padNHWC(x, g), windowStarts(g, g.c), inverseCounts(g)], p * g.c))
+  return Tensor.adopt(outShape(g), await launch(be, spec, [padNHWC(x, g, 0, 'pool.x'), windowStarts(g, g.c), inverseCounts(g)], p * g.c))
 }
 
 /**
@@ -161,10 +161,10 @@ export const maxPoolGrad = async (x: Tensor, dy: Tensor, opts: PoolOptions = {},
   const p = positionsOf(g)
   const q = g.n * g.h * g.w
   const argSpec = { key: key('maxPool.argmax', g), source: argmaxSource, output: [g.c, p], constants: constantsOf(g) }
-  const arg = await launch(backend, argSpec, [padNHWC(x, g, LOWEST), windowStarts(g, g.c)], p * g.c)
-  const argz = withZeroRow(arg, g.c).fill(-1, p * g.c)
+  const arg = await launch(backend, argSpec, [padNHWC(x, g, LOWEST, 'pool.x'), windowStarts(g, g.c)], p * g.c)
+  const argz = withZeroRow(arg, g.c, 'pool.arg').fill(-1, p * g.c)
   const spec = { key: key('maxPool.dx', g), source: maxGradSource, output: [g.c, q], constants: constantsOf(g) }
-  return Tensor.adopt(x.shape, await launch(backend, spec, [withZeroRow(dy.data, g.c), argz, tapReach(g, g.c)], q * g.c))
+  return Tensor.adopt(x.shape, await launch(backend, spec, [withZeroRow(dy.data, g.c, 'pool.dy'), argz, tapReach(g, g.c)], q * g.c))
 }
 
 /**
@@ -181,7 +181,7 @@ export const avgPoolGrad = async (xShape: readonly number[], dy: Tensor, opts: P
   }
   const q = g.n * g.h * g.w
   const inv = inverseCounts(g)
-  const dyz = withZeroRow(dy.data, g.c)
+  const dyz = withZeroRow(dy.data, g.c, 'pool.dy')
   for (let i = 0; i < dy.size; i++) dyz[i]! *= inv[Math.floor(i / g.c)]!
   const spec = { key: key('avgPool.dx', g), source: avgGradSource, output: [g.c, q], constants: constantsOf(g) }
   return Tensor.adopt(xShape, await launch(be, spec, [dyz, tapReach(g, g.c)], q * g.c))

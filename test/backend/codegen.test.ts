@@ -1,4 +1,5 @@
 import test from 'ava'
+import { GPU } from 'gpu.js'
 import { Backend, createBackendOf } from '../../lib/backend'
 
 /**
@@ -187,6 +188,20 @@ test('outputLayout: Array(n) components stored at x + y·rowStride + offset, on 
     gpu.createKernel('function (a) { return [a[0], a[1], a[2], a[3]]; }', { ...settings, output: [4], returnType: 'Array(4)', flatOutput: true, outputLayout: { rowStride: 0, componentOffsets: [0, 4, 4, 12] } }))
   await t.throwsAsync(async () => twice(a), { message: /outputLayout must store every value exactly once/ })
   await be.destroy()
+})
+
+test('a kernel whose sizes cannot change drops its parsed source once built, and parses again if it must assemble another module', t => {
+  const gpu = new GPU({ mode: 'webasm' } as any)
+  const a = ramp(64)
+  const run = gpu.createKernel('function (a) { return a[this.thread.x] * 2 + 1; }' as any, { output: [64], precision: 'single', dynamicOutput: false, dynamicArguments: false, flatOutput: true } as any) as any
+  const first = Array.from(run(a) as Float32Array)
+  t.deepEqual(first, Array.from(a, v => Math.fround(v * 2 + 1)))
+  t.is(run.kernel.functionBuilder, null)
+  // as if the module cache had evicted its only module
+  run.kernel._moduleCache.clear()
+  run.kernel._active = null
+  t.deepEqual(Array.from(run(a) as Float32Array), first)
+  gpu.destroy()
 })
 
 test('threadMinCells: a small output split across two workers gives the same values as one thread', async t => {

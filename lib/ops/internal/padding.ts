@@ -1,4 +1,5 @@
 import { Tensor, nhwc } from '../../tensor'
+import { bufferFor } from './scratch'
 
 /**
  * TensorFlow's padding modes: 'valid' (none) or 'same' (output size ceil(in / stride)).
@@ -68,12 +69,15 @@ export const window2d = (shape: readonly number[], kh: number, kw: number, strid
   return { n, h, w, c, kh, kw, stride, y, x, hp: h + y.before + y.after, wp: w + x.before + x.after }
 }
 
-/** Copies an NHWC tensor's data into a zero- (or `value`-) padded buffer of the window's padded size. */
-export const padNHWC = (t: Tensor, g: Window2D, value = 0): Float32Array => {
+/**
+ * Copies an NHWC tensor's data into a zero- (or `value`-) padded buffer of the window's padded size:
+ * `slot`'s scratch buffer when given (see scratch.ts: pass it straight to a kernel call).
+ */
+export const padNHWC = (t: Tensor, g: Window2D, value = 0, slot?: string): Float32Array => {
   if (g.hp === g.h && g.wp === g.w) return t.data
   const { n, h, w, c, hp, wp } = g
-  const out = new Float32Array(n * hp * wp * c)
-  if (value !== 0) out.fill(value)
+  const out = bufferFor(slot, n * hp * wp * c)
+  if (value !== 0 || slot !== undefined) out.fill(value)
   for (let b = 0; b < n; b++) {
     for (let i = 0; i < h; i++) {
       const src = ((b * h + i) * w) * c

@@ -1,5 +1,6 @@
 import { keyOf } from './launch'
 import { Window2D } from './padding'
+import { bufferFor } from './scratch'
 
 /**
  * Index tables for window ops (convolution, pooling), computed once per shape and kept. gpu.js's
@@ -63,10 +64,14 @@ export const tapReach = (g: Window2D, channels: number): Float32Array => {
   })
 }
 
-/** dy with one extra all-zero row appended, the target of taps that reach no output. */
-export const withZeroRow = (dy: Float32Array, channels: number): Float32Array => {
-  const out = new Float32Array(dy.length + channels)
+/**
+ * dy with one extra all-zero row appended, the target of taps that reach no output: in `slot`'s
+ * scratch buffer when given (see scratch.ts: pass it straight to a kernel call).
+ */
+export const withZeroRow = (dy: Float32Array, channels: number, slot?: string): Float32Array => {
+  const out = bufferFor(slot, dy.length + channels)
   out.set(dy)
+  out.fill(0, dy.length)
   return out
 }
 
