@@ -6,7 +6,7 @@ import { Padding, Window2D, padNHWC, window2d } from './internal/padding'
 import { stridePhases, table, tapReach, windowStarts, withZeroRow } from './internal/windows'
 import { batchSlice, byBatch, overLimit, sliceRanges, windowPerSample } from './internal/split'
 import { cropTaps, embedTaps, liveTaps } from './internal/dead-taps'
-import { Tile, TileLayout, perCell, perGroup, tileFor, tileKey, tileLayout, tileReturn, tileRows } from './internal/tile'
+import { Tile, perCell, perGroup, tileFor, tileKey, tileReturn, tileRows, withLayout } from './internal/tile'
 import { bufferFor, scratch } from './internal/scratch'
 
 /**
@@ -135,18 +135,17 @@ const forward = async (g: ConvGeometry, x: Tensor, w: Float32Array, bias: Tensor
   if (overLimit(g.n, per)) {
     return byBatch('conv2d', g.n, per, [g.n, g.y.out, g.x.out, g.cout], (s, c) => forward(batchOf(g, c), batchSlice(x, s, c), w, bias, relu, be))
   }
-  const tile = tileFor(be, g.cout)
-  const layout = tileLayout(be, tile, g.cout)
+  const tile = withLayout(be, tileFor(be, g.cout))
   const spec = {
-    key: keyOf('conv2d', ...shapeKey(g), relu, tileKey(tile, layout)),
+    key: keyOf('conv2d', ...shapeKey(g), relu, tileKey(tile)),
     source: forwardSource(relu, g.c % 2 === 0, tile),
     output: [tile.span, Math.ceil(g.positions / 4)],
     constants: constantsOf(g, tile),
     cellWork: 4 * tile.groups * g.kh * g.kw * g.c,
-    ...tileReturn(tile, layout),
+    ...tileReturn(tile),
   }
   const out = await launch(be, spec, [padNHWC(x, g, 0, 'conv.x'), w, bias?.data ?? new Float32Array(g.cout), windowStarts(g, g.c)], Math.ceil(g.positions / 4) * 4 * g.cout)
-  return Tensor.adopt([g.n, g.y.out, g.x.out, g.cout], tileRows(out, g.positions, g.cout, tile, layout))
+  return Tensor.adopt([g.n, g.y.out, g.x.out, g.cout], tileRows(out, g.positions, tile))
 }
 
 /**
@@ -180,19 +179,19 @@ const inputGradSource = (pairs: boolean, tile: Tile): string => `function (dyz, 
 }`
 
 /** The input gradient's kernel over `rows` input positions reaching `taps` taps each. */
-const inputGradSpec = (g: ConvGeometry, tile: Tile, layout: TileLayout | undefined, key: string, rows: number, taps: number) => ({
-  key: `${key}/${tileKey(tile, layout)}`,
+const inputGradSpec = (g: ConvGeometry, tile: Tile, key: string, rows: number, taps: number) => ({
+  key: `${key}/${tileKey(tile)}`,
   source: inputGradSource(g.cout % 2 === 0, tile),
   output: [tile.span, Math.ceil(rows / 4)],
   constants: { ...constantsOf(g, tile), T: taps },
   cellWork: 4 * tile.groups * taps * g.cout,
-  ...tileReturn(tile, layout),
+  ...tileReturn(tile),
 })
 
 /**
  * HWIO [taps][cin][cout] to [taps][cout][cin]: the input gradient's lanes run over cin. In 16×16
- * blocks, so the strided side of the copy stays within a few cache lines (a row-at-a-time copy
- * measured 5-8 ns per weight on the large layers, blocks 2.6-4.5).
+ * blocks, so the strided side of the copy stays within a few cache lines (on five large layer
+ * shapes a row-at-a-time copy measured 4.9-8.4 ns per weight, 16×16 blocks 2.6-5.1).
  */
 const tapsOutIn = (w: Float32Array, taps: number, cin: number, cout: number, slot?: string): Float32Array => {
   const out = bufferFor(slot, w.length)
@@ -231,14 +230,13 @@ const inputGrad = async (g: ConvGeometry, w: Float32Array, dy: Tensor, be: Backe
     return (await byBatch('conv2d input gradient', g.n, per, [g.n, g.h, g.w, g.c], async (s, c) => Tensor.adopt([c, g.h, g.w, g.c], await inputGrad(batchOf(g, c), w, batchSlice(dy, s, c), be)))).data
   }
   const q = g.n * g.h * g.w
-  const tile = tileFor(be, g.c)
-  const layout = tileLayout(be, tile, g.c)
+  const tile = withLayout(be, tileFor(be, g.c))
   // the phases reuse dy and the filter across kernel calls: their own buffers, not scratch
-  if (g.stride > 1) return phasedInputGrad(g, withZeroRow(dy.data, g.cout), tapsOutIn(w, g.kh * g.kw, g.c, g.cout), tile, layout, be)
-  const spec = inputGradSpec(g, tile, layout, keyOf('conv2d.dx', ...shapeKey(g)), q, g.kh * g.kw)
+  if (g.stride > 1) return phasedInputGrad(g, withZeroRow(dy.data, g.cout), tapsOutIn(w, g.kh * g.kw, g.c, g.cout), tile, be)
+  const spec = inputGradSpec(g, tile, keyOf('conv2d.dx', ...shapeKey(g)), q, g.kh * g.kw)
   const args = [withZeroRow(dy.data, g.cout, 'conv.dy'), tapsOutIn(w, g.kh * g.kw, g.c, g.cout, 'conv.w'), tapReach(g, g.cout)]
   const out = await launch(be, spec, args, Math.ceil(q / 4) * 4 * g.c)
-  return tileRows(out, q, g.c, tile, layout)
+  return tileRows(out, q, tile)
 }
 
 /**
@@ -246,7 +244,7 @@ const inputGrad = async (g: ConvGeometry, w: Float32Array, dy: Tensor, be: Backe
  * phase's positions visit only the taps that can reach an output, in the same order as the
  * unphased kernel, so a stride-2 layer does a quarter of the tap visits.
  */
-const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float32Array, tile: Tile, layout: TileLayout | undefined, be: Backend): Promise<Float32Array> => {
+const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float32Array, tile: Tile, be: Backend): Promise<Float32Array> => {
   const dx = new Float32Array(g.n * g.h * g.w * g.c)
   const perTap = g.cout * g.c
   for (const [i, phase] of stridePhases(g, g.cout).entries()) {
@@ -255,8 +253,8 @@ const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float
     if (phase.taps.length === 0 || rows === 0) continue
     const taps = scratch('conv.w.phase', phase.taps.length * perTap)
     phase.taps.forEach((t, j) => taps.set(filter.subarray(t * perTap, (t + 1) * perTap), j * perTap))
-    const spec = inputGradSpec(g, tile, layout, keyOf('conv2d.dx.phase', ...shapeKey(g), i), rows, phase.taps.length)
-    const values = tileRows(await launch(be, spec, [dyz, taps, phase.reach], Math.ceil(rows / 4) * 4 * g.c), rows, g.c, tile, layout)
+    const spec = inputGradSpec(g, tile, keyOf('conv2d.dx.phase', ...shapeKey(g), i), rows, phase.taps.length)
+    const values = tileRows(await launch(be, spec, [dyz, taps, phase.reach], Math.ceil(rows / 4) * 4 * g.c), rows, tile)
     phase.positions.forEach((qi, p) => dx.set(values.subarray(p * g.c, (p + 1) * g.c), qi * g.c))
   }
   return dx
@@ -264,12 +262,12 @@ const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float
 
 /**
  * Filter gradient: rows are filter rows (ky, kx, ci); the reduction runs over every output position.
- * `chained`: the sums start from a previous call's output (row-major when `direct`, see tileLayout), so a batch reduced in slices adds
+ * `chained`: the sums start from a previous call's output (row-major when the tile has a layout), so a batch reduced in slices adds
  * the same products in the same order as one call over the whole batch.
  */
-const filterGradSource = (chained: boolean, tile: Tile, direct: boolean): string => `function (x, dy, offsets, init) {
+const filterGradSource = (chained: boolean, tile: Tile): string => `function (x, dy, offsets, init) {
   const co = this.thread.x;
-  ${!chained ? accumulators(tile) : direct
+  ${!chained ? accumulators(tile) : tile.layout
     ? `const ib = this.thread.y * 4 * this.constants.CO + co;
   ${perCell(tile, (r, g) => `let s${r}_${g} = init[ib + ${r} * this.constants.CO${span(g)}];`)}`
     : `const ib = (this.thread.y * this.constants.SPAN + co) * ${4 * tile.groups};
@@ -320,24 +318,23 @@ const filterGrad = async (g: ConvGeometry, x: Tensor, dy: Tensor, be: Backend): 
   if (live) return embedTaps(await filterGrad(live.g, x, dy, be), g.kh, g.kw, g.c * g.cout, live.y0, live.x0, live.g.kh, live.g.kw)
   const rows = g.kh * g.kw * g.c
   const length = Math.ceil(rows / 4) * 4 * g.cout
-  const tile = tileFor(be, g.cout)
-  const layout = tileLayout(be, tile, g.cout)
+  const tile = withLayout(be, tileFor(be, g.cout))
   const run = (s: number, c: number, init: Float32Array | undefined): Promise<Float32Array> => {
     const gs = batchOf(g, c)
     const spec = {
-      key: keyOf('conv2d.dw', ...shapeKey(gs), !!init, tileKey(tile, layout)),
-      source: filterGradSource(!!init, tile, !!layout),
+      key: keyOf('conv2d.dw', ...shapeKey(gs), !!init, tileKey(tile)),
+      source: filterGradSource(!!init, tile),
       output: [tile.span, Math.ceil(rows / 4)],
       constants: { ...constantsOf(gs, tile), R: rows },
       cellWork: 4 * tile.groups * gs.positions,
-      ...tileReturn(tile, layout),
+      ...tileReturn(tile),
     }
     return launch(be, spec, [padNHWC(batchSlice(x, s, c), gs, 0, 'conv.x'), batchSlice(dy, s, c).data, tapOffsets(gs), init ?? ZERO4], length)
   }
   let sums: Float32Array | undefined
   // over the limit, the batch runs in slices, each continuing the previous slice's sums
   for (const [s, c] of sliceRanges('conv2d filter gradient', g.n, windowPerSample(g, g.cout))) sums = await run(s, c, sums)
-  return tileRows(sums!, rows, g.cout, tile, layout)
+  return tileRows(sums!, rows, tile)
 }
 
 /**

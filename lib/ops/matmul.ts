@@ -1,7 +1,7 @@
 import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { launch, keyOf } from './internal/launch'
-import { tileKey, tileLayout, tileReturn, tileRows } from './internal/tile'
+import { tileKey, tileReturn, tileRows, withLayout } from './internal/tile'
 
 /**
  * Which operands are used transposed.
@@ -65,16 +65,15 @@ export const matmulFlat = async (
 ): Promise<Float32Array> => {
   const ta = !!opts.transposeA
   const tb = !!opts.transposeB
-  const tile = { groups: 1, span: n }
-  const layout = tileLayout(be, tile, n)
+  const tile = withLayout(be, { groups: 1, span: n })
   const spec = {
-    key: keyOf('matmul', m, k, n, ta, tb, !!bias, tileKey(tile, layout)),
+    key: keyOf('matmul', m, k, n, ta, tb, !!bias, tileKey(tile)),
     source: source(ta, tb, !!bias, k % 2 === 0),
     output: [n, Math.ceil(m / 4)],
     constants: { M: m, K: k, N: n },
-    ...tileReturn(tile, layout),
+    ...tileReturn(tile),
   }
-  return tileRows(await launch(be, spec, [a, b, bias ?? ZERO], Math.ceil(m / 4) * 4 * n), m, n, tile, layout)
+  return tileRows(await launch(be, spec, [a, b, bias ?? ZERO], Math.ceil(m / 4) * 4 * n), m, tile)
 }
 
 const ZERO = new Float32Array(4)

@@ -53,7 +53,7 @@ export const launch = async (be: Backend, spec: KernelSpec, args: readonly unkno
       // webasm (patched): outputs come back flat, without one view per row (or per cell)
       flatOutput: true,
       ...(spec.cellWork ? { threadMinCells: Math.max(4, Math.ceil(2 ** 20 / spec.cellWork)) } : {}),
-      ...(spec.outputLayout ? { outputLayout: { rowStride: spec.outputLayout.rowStride, componentOffsets: [...spec.outputLayout.componentOffsets] } } : {}),
+      ...(spec.outputLayout ? { outputLayout: spec.outputLayout } : {}),
       ...(spec.functions ? { functions: [...spec.functions] } : {}),
     } as any),
     bytes,

@@ -18,6 +18,8 @@ export interface Tile {
   readonly groups: number
   /** Columns between groups: the kernel's thread.x runs over [0, span). */
   readonly span: number
+  /** Where the kernel stores its values (see `tileLayout`); absent: [cell][4 × groups], untiled on the host. */
+  readonly layout?: TileLayout
 }
 
 let maxGroups = 3
@@ -78,15 +80,15 @@ export const perGroup = (tile: Tile, f: (g: number) => string, sep = '\n'): stri
 export const perCell = (tile: Tile, f: (r: number, g: number) => string, sep = ' '): string =>
   Array.from({ length: tile.groups * 4 }, (_, i) => f(i % 4, Math.floor(i / 4))).join(sep)
 
-/** The settings that make `launch` compile a tile kernel: Array(4 × groups) returns, stored with `layout` when given. */
-export const tileReturn = (tile: Tile, layout?: TileLayout): { vec4: true; components?: number; outputLayout?: TileLayout } => ({
+/** The settings that make `launch` compile a tile kernel: Array(4 × groups) returns, stored with the tile's layout when it has one. */
+export const tileReturn = (tile: Tile): { vec4: true; components?: number; outputLayout?: TileLayout } => ({
   vec4: true,
   ...(tile.groups === 1 ? {} : { components: 4 * tile.groups }),
-  ...(layout ? { outputLayout: layout } : {}),
+  ...(tile.layout ? { outputLayout: tile.layout } : {}),
 })
 
 /** The part of a tile kernel's cache key that changes its code: groups, and whether it stores directly. */
-export const tileKey = (tile: Tile, layout: TileLayout | undefined): string => `${tile.groups}${layout ? 'd' : ''}`
+export const tileKey = (tile: Tile): string => `${tile.groups}${tile.layout ? 'd' : ''}`
 
 /**
  * Row-major [rows][columns] from a tile kernel's output: thread (x, y) returned rows 4y..4y+3 of
@@ -146,7 +148,7 @@ export const setDirectTileStores = (on: boolean): (() => void) => {
  * [cell][4 × groups] and the caller untiles.
  *
  * @example
- * const layout = tileLayout(backend, tile, cout) // then launch(..., { outputLayout: layout }) and tileRows(out, ..., layout)
+ * const layout = tileLayout(backend, { groups: 3, span: 128 }, 384)
  */
 export const tileLayout = (be: Backend, tile: Tile, columns: number): TileLayout | undefined =>
   be.mode === 'webasm' && directStores && patchHas('outputLayoutError')
@@ -154,11 +156,25 @@ export const tileLayout = (be: Backend, tile: Tile, columns: number): TileLayout
     : undefined
 
 /**
- * A tile kernel's output as row-major [rows][columns]: as it is when the kernel stored it with
- * `layout` (the rows past `rows`, padding of the last tile, dropped), else untiled.
+ * `tile` with the layout the backend stores it in (see `tileLayout`): what a kernel is compiled and
+ * read back with.
  *
  * @example
- * const y = tileRows(await launch(be, spec, args, length), positions, cout, tile, layout)
+ * const tile = withLayout(backend, tileFor(backend, cout)) // then ...tileReturn(tile), tileRows(out, positions, tile)
  */
-export const tileRows = (out: Float32Array, rows: number, columns: number, tile: Tile, layout: TileLayout | undefined): Float32Array =>
-  !layout ? untile(out, rows, columns, tile) : out.length === rows * columns ? out : out.slice(0, rows * columns)
+export const withLayout = (be: Backend, tile: Tile): Tile => {
+  const layout = tileLayout(be, tile, tile.groups * tile.span)
+  return layout ? { ...tile, layout } : tile
+}
+
+/**
+ * A tile kernel's output as row-major [rows][groups · span]: as it is when the kernel stored it with
+ * the tile's layout (the rows past `rows`, padding of the last tile, dropped), else untiled.
+ *
+ * @example
+ * const y = tileRows(await launch(be, spec, args, length), positions, tile)
+ */
+export const tileRows = (out: Float32Array, rows: number, tile: Tile): Float32Array => {
+  const columns = tile.groups * tile.span
+  return !tile.layout ? untile(out, rows, columns, tile) : out.length === rows * columns ? out : out.slice(0, rows * columns)
+}
