@@ -31,7 +31,7 @@ export const SUITE_FLAGS = {
   peers: { kind: 'strings', codec: listOf(ENGINES), help: 'peer engines: tfjs-wasm, tfjs-cpu, torch' },
   warmup: { kind: 'number', codec: intIn(0, 20), help: 'untimed runs first (they compile)' },
   reps: { kind: 'number', codec: intIn(1, 100), help: 'timed runs (median, min, max)' },
-  classes: { kind: 'number', codec: intIn(2, 100000), help: 'classifier width' },
+  numClasses: { kind: 'number', codec: intIn(2, 100000), help: 'classifier width (timm --num-classes)' },
   budget: { kind: 'number', codec: intIn(10, 86400), help: 'seconds one case may take before it is stopped' },
   out: { kind: 'string', codec: t.union([t.string, t.null], 'a file path'), help: 'JSON output (the chart goes beside it as .svg)' },
   markdown: { kind: 'string', codec: t.union([t.string, t.null], 'a file path'), help: 'also write a results page (bench/RESULTS.md)' },
@@ -40,7 +40,7 @@ export const SUITE_FLAGS = {
 
 export const SUITE_DEFAULTS: ValuesOf<typeof SUITE_FLAGS> = {
   mode: 'networks', models: ['inception-v4'], sizes: '299:1:infer,75:8:train', backends: ['webasm'], peers: [],
-  warmup: 1, reps: 3, classes: 1000, budget: 900, out: null, markdown: null, quick: false,
+  warmup: 1, reps: 3, numClasses: 1000, budget: 900, out: null, markdown: null, quick: false,
 }
 
 /** The quick run's cases (the README's `rxception bench --quick`). */
@@ -166,11 +166,11 @@ export const runNetworkBenchmark = async (argv: readonly string[]): Promise<void
   const hasTorch = v.peers.includes('torch') && torchAvailable()
   for (const network of v.models) {
     for (const c of cases) {
-      const macs = macsOf(network, c.size, c.batch, v.classes) * (c.pass === 'train' ? 3 : 1)
+      const macs = macsOf(network, c.size, c.batch, v.numClasses) * (c.pass === 'train' ? 3 : 1)
       const reference = path.join(tmp, `${network}-${c.size}-${c.batch}-${c.pass}.json`)
       const engines = [...v.backends.map(b => ({ engine: 'rxception' as const, backend: b })), ...v.peers.map(p => ({ engine: p, backend: p }))]
       for (const e of engines) {
-        const bc: BenchCase = { ...e, network, classes: v.classes, ...c, warmup: v.warmup, reps: v.reps, reference }
+        const bc: BenchCase = { ...e, network, classes: v.numClasses, ...c, warmup: v.warmup, reps: v.reps, reference }
         const loadAverage = os.loadavg()[0]!
         log(`${e.engine === 'rxception' ? `rxception ${e.backend}` : e.engine}: ${network} ${c.size}x${c.size} batch ${c.batch} ${c.pass} …`)
         const outcome: CaseOutcome = e.engine === 'torch'

@@ -1,7 +1,8 @@
 /**
  * Logits parity with PyTorch (issue 3). Loads the state dict that parity/torch_reference.py wrote
  * (strictly, by timm's names), runs rxception's network in inference mode on the same inputs, and
- * compares logits: max absolute difference and top-5 per example. Exits non-zero past 1e-3.
+ * compares logits: max absolute difference and top-5 per example. Exits non-zero past 1e-3. Then
+ * the train-mode gradient check (compare-train.ts).
  *
  *   npm run parity            (needs Debian's python3-torch: apt-get install python3-torch)
  */
@@ -11,6 +12,7 @@ import { createBackend } from '../lib/backend'
 import { importStateDict, readSafetensors } from '../lib/io'
 import { keyFromSeed } from '../lib/tensor'
 import { NETWORKS } from '../modules'
+import { compareTrain } from './compare-train'
 
 const top5 = (row: ArrayLike<number>) => Array.from(row, (v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 5).map(([, i]) => i)
 
@@ -46,7 +48,8 @@ const main = async (dir: string) => {
     }
   }
   await be.destroy()
-  process.exit(ok ? 0 : 1)
+  const trainOk = await compareTrain(dir, be.mode)
+  process.exit(ok && trainOk ? 0 : 1)
 }
 
 main(process.argv[2] ?? 'parity/out').catch(e => {

@@ -53,7 +53,7 @@ const predictCommand = async (argv: readonly string[]) => {
   const { values, positional } = parseCommand('predict', argv, PREDICT_FLAGS, PREDICT_DEFAULTS, { positional: true })
   if (!values.weights) throw new ConfigError('predict: --weights FILE.safetensors is required (see the README for timm\'s released weights)')
   if (positional.length === 0) throw new ConfigError('predict: give at least one image file')
-  if (values.top > values.classes) throw new ConfigError(`--top: expected an integer in [1, ${values.classes}] (--classes), got ${values.top}`)
+  if (values.top > values.numClasses) throw new ConfigError(`--top: expected an integer in [1, ${values.numClasses}] (--num-classes), got ${values.top}`)
   const be = await createBackend(modeFromEnv())
   try {
     const results = await predict(modelChoice(values), values.weights, positional, be, values.top)

@@ -12,7 +12,7 @@ export const SUMMARY_DEFAULTS: ValuesOf<typeof SUMMARY_FLAGS> = { ...MODEL_DEFAU
 export const PREDICT_FLAGS = {
   ...MODEL_FLAGS,
   weights: { kind: 'string', codec: t.union([t.string, t.null], 'a .safetensors file'), help: 'timm-named weights (required)' },
-  top: { kind: 'number', codec: intIn(1, 100000), help: 'classes to list per image (at most --classes)' },
+  top: { kind: 'number', codec: intIn(1, 100000), help: 'classes to list per image (at most --num-classes)' },
   json: { kind: 'boolean', codec: t.boolean, help: 'print JSON with every logit' },
 } as const satisfies Flags
 export const PREDICT_DEFAULTS: ValuesOf<typeof PREDICT_FLAGS> = { ...MODEL_DEFAULTS, weights: null, top: 5, json: false }

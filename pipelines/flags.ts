@@ -21,6 +21,14 @@ export type Flags = Record<string, Flag>
 /** The typed values of a flag table. */
 export type ValuesOf<F extends Flags> = { -readonly [K in keyof F]: t.TypeOf<F[K]['codec']> }
 
+/** Spellings of earlier releases, refused with the name that replaced them (timm's). */
+export const RENAMED: Readonly<Record<string, string>> = {
+  '--classes': '--num-classes',
+  '--input': '--img-size',
+  '--channels': '--in-chans',
+  '--dropout-keep': '--drop (the drop rate, 1 − keep)',
+}
+
 const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/
 
 /** `--batch-size` → `batchSize`. */
@@ -51,6 +59,8 @@ export const tokenize = (command: string, argv: readonly string[], kinds: Readon
       positional.push(flag)
       continue
     }
+    const renamed = RENAMED[flag]
+    if (renamed) throw new ConfigError(`${command}: ${flag} is now ${renamed}`)
     const key = keyOfFlag(flag)
     const kind = Object.prototype.hasOwnProperty.call(kinds, key) ? kinds[key] : undefined
     if (!kind) throw new ConfigError(`${command}: unknown option ${flag} (rxception ${command} --help lists them)`)

@@ -18,29 +18,29 @@ export interface ModelChoice {
 export const MODEL_FLAGS = {
   model: { kind: 'string', codec: oneOf(Object.keys(NETWORKS) as (keyof typeof NETWORKS)[]), help: 'the network' },
   variant: { kind: 'string', codec: oneOf(['ref', 'paper'] as const), help: 'released code or the paper\'s figures' },
-  classes: { kind: 'number', codec: intIn(1, 100000), help: 'classifier width' },
+  numClasses: { kind: 'number', codec: intIn(1, 100000), help: 'classifier width (timm --num-classes)' },
   width: { kind: 'number', codec: numberIn(0, 4, true), help: 'filter-count multiplier' },
   repeats: { kind: 'numbers', codec: t.union([t.tuple([intIn(1, 20), intIn(1, 40), intIn(1, 20)]), t.null], 'three integers A,B,C in [1, 20], [1, 40], [1, 20]'), help: 'block repeat counts (default: the network\'s own)' },
-  input: { kind: 'number', codec: intIn(8, 2048), help: 'input height and width' },
-  channels: { kind: 'number', codec: intIn(1, 64), help: 'input channels' },
-  dropoutKeep: { kind: 'number', codec: numberIn(0, 1, true), help: 'keep probability before the classifier' },
+  imgSize: { kind: 'number', codec: intIn(8, 2048), help: 'input height and width (timm --img-size)' },
+  inChans: { kind: 'number', codec: t.union([t.literal(1), t.literal(3)], '1 | 3'), help: 'input channels: 3 RGB, 1 grey (timm --in-chans)' },
+  drop: { kind: 'number', codec: t.refinement(t.number, v => v >= 0 && v < 1, 'a number in [0, 1)'), help: 'dropout rate before the classifier (timm --drop)' },
   noGamma: { kind: 'boolean', codec: t.boolean, help: 'batch norm without gamma (TF-slim, Keras)' },
   sameStride2: { kind: 'boolean', codec: t.boolean, help: '\'same\' stride-2 layers, for small images' },
 } as const satisfies Flags
 
 export const MODEL_DEFAULTS: ValuesOf<typeof MODEL_FLAGS> = {
-  model: 'inception-v4', variant: 'ref', classes: 1000, width: 1, repeats: null, input: 299, channels: 3, dropoutKeep: 0.8, noGamma: false, sameStride2: false,
+  model: 'inception-v4', variant: 'ref', numClasses: 1000, width: 1, repeats: null, imgSize: 299, inChans: 3, drop: 0.2, noGamma: false, sameStride2: false,
 }
 
 export const modelChoice = (v: ValuesOf<typeof MODEL_FLAGS>): ModelChoice => ({
   model: v.model,
-  input: v.input,
-  channels: v.channels,
+  input: v.imgSize,
+  channels: v.inChans,
   options: {
     variant: v.variant,
-    classes: v.classes,
+    classes: v.numClasses,
     width: v.width,
-    dropoutKeep: v.dropoutKeep,
+    dropoutKeep: 1 - v.drop,
     gamma: !v.noGamma,
     sameStride2: v.sameStride2,
     ...(v.repeats ? { repeats: v.repeats } : {}),

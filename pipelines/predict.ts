@@ -57,14 +57,14 @@ export const predict = async (choice: ModelChoice, weights: string, images: read
   const cfg = { ...PRETRAINED_PREPROCESS[choice.model], size: choice.input }
   const file = await readSafetensors(weights)()
   if (isLeft(file)) throw file.left
-  const loaded = importStateDict(net.spec([1, cfg.size, cfg.size, 3]), file.right.tensors, weights)
+  const loaded = importStateDict(net.spec([1, cfg.size, cfg.size, choice.channels]), file.right.tensors, weights)
   if (isLeft(loaded)) throw loaded.left
   const classes = choice.options.classes === 1000 ? imagenetClasses() : undefined
   const out: (Prediction | Failure)[] = []
   for (const image of images) {
     let x
     try {
-      x = preprocess(await readImage(image), cfg)
+      x = preprocess(await readImage(image), cfg, choice.channels === 1 ? 1 : 3)
     } catch (e) {
       out.push({ image, error: (e as Error).message })
       continue

@@ -2,6 +2,7 @@ import { GPU } from 'gpu.js'
 import { Probe, probeHeadlessGL, probeWebGPU } from './probe'
 import { attachPool, poolSizeFromEnv, retireKernel, sharedPool, SharedPool } from './worker-pool'
 import { cacheBudgetFromEnv } from './cache-budget'
+import { Capabilities, capabilitiesOf } from './capabilities'
 
 /**
  * The backend's one worker pool, made on first use. Workers keep their own instance of every
@@ -76,6 +77,8 @@ export interface Backend {
   readonly cacheBudget: number
   /** Worker threads the backend may run (webasm: one shared pool; RXCEPTION_THREADS sets it). */
   readonly threads: number
+  /** What its kernels can do beyond stock gpu.js (wide tiles, direct stores), found at creation. */
+  readonly capabilities: Capabilities
   /** The compiled kernel for `key`, built on first use; `bytes` is what one call holds (arguments and output). */
   kernel(key: string, build: (gpu: GPU, settings: KernelSettings) => unknown, bytes?: number): Kernel
   destroy(): Promise<void>
@@ -104,7 +107,10 @@ const gpuMode = (mode: ConcreteMode): string => (mode === 'webasm' ? 'webasm' : 
  * @example
  * const be = createBackendOf('cpu', 'CPU (plain JavaScript)')
  */
-export const createBackendOf = (mode: ConcreteMode, device: string, threads = poolSizeFromEnv(), cacheBudget = cacheBudgetFromEnv()): Backend => {
+export const createBackendOf = (
+  mode: ConcreteMode, device: string, threads = poolSizeFromEnv(), cacheBudget = cacheBudgetFromEnv(), limit: Partial<Capabilities> = {},
+): Backend => {
+  const capabilities = capabilitiesOf(mode, limit)
   const gpu = new GPU({ mode: gpuMode(mode) } as any)
   // Map order is recency order: a hit moves its key to the end
   const cache = new Map<string, Cached>()
@@ -144,6 +150,7 @@ export const createBackendOf = (mode: ConcreteMode, device: string, threads = po
     stats,
     threads,
     cacheBudget,
+    capabilities,
     kernel(key, build, bytes = 0) {
       let c = cache.get(key)
       if (c) {

@@ -1,3 +1,5 @@
 export * from './backend'
 export type { Probe } from './probe'
 export { cacheBudgetFromEnv } from './cache-budget'
+export { capabilitiesOf } from './capabilities'
+export type { Capabilities } from './capabilities'

@@ -4,7 +4,7 @@ import { Tensor } from '../../lib/tensor'
 import { conv2d, conv2dGrad } from '../../lib/ops'
 import { matmulFlat } from '../../lib/ops/matmul'
 import { setKernelLimit } from '../../lib/ops/internal/split'
-import { setDirectTileStores, setMaxTileGroups, tileFor, tileLayout, untile } from '../../lib/ops/internal/tile'
+import { tileFor, tileLayout, untile } from '../../lib/ops/internal/tile'
 
 /**
  * Register tiles (lib/ops/internal/tile.ts): webasm runs convolutions whose lane channels divide
@@ -21,13 +21,10 @@ test.serial('tileFor: the widest group count that splits the channels into whole
   t.deepEqual(tileFor(wasm, 64), { groups: 2, span: 32 })
   t.deepEqual(tileFor(wasm, 20), { groups: 1, span: 20 })
   t.deepEqual(tileFor(js, 384), { groups: 1, span: 384 })
-  const restore = setMaxTileGroups(2)
-  try {
-    t.deepEqual(tileFor(wasm, 384), { groups: 2, span: 192 })
-  } finally {
-    restore()
-  }
-  t.throws(() => setMaxTileGroups(4), { message: /expected 1, 2 or 3/ })
+  t.deepEqual(tileFor(createBackendOf('webasm', 'test', 1, undefined, { tileGroups: 2 }), 384), { groups: 2, span: 192 })
+  t.throws(() => createBackendOf('webasm', 'test', 1, undefined, { tileGroups: 4 }), { message: /tile groups: expected an integer in \[1, 3\], got 4/ })
+  t.throws(() => createBackendOf('cpu', 'test', 1, undefined, { tileGroups: 2 }), { message: /expected an integer in \[1, 1\]/ })
+  t.deepEqual(js.capabilities, { tileGroups: 1, directStores: false })
 })
 
 test('untile: thread (x, y) holds rows 4y..4y+3 of columns x + g·span, group-major; a partial last row block is cut', t => {
@@ -52,24 +49,22 @@ const SHAPES: { name: string; x: number[]; w: number[]; stride: number; padding:
 
 for (const s of SHAPES) {
   test.serial(`webasm ${s.name}: 2- and 3-group tiles give the one-group kernels' bits (forward, input and filter gradients)`, async t => {
-    const be = createBackendOf('webasm', 'test', 2)
     const x = Tensor.adopt(s.x, ramp(s.x.reduce((a, b) => a * b), 7))
     const w = Tensor.adopt(s.w, ramp(s.w.reduce((a, b) => a * b), 11))
     const opts = { stride: s.stride, padding: s.padding, relu: false }
     const runAll = async (groups: number) => {
-      const restore = setMaxTileGroups(groups)
+      const be = createBackendOf('webasm', 'test', 2, undefined, { tileGroups: groups })
       try {
         const y = await conv2d(x, w, undefined, opts, be)
         const grads = await conv2dGrad(x, w, Tensor.adopt(y.shape, ramp(y.size, 5)), opts, be)
         return [y.data, grads.dx.data, grads.dw.data].map(d => Array.from(d))
       } finally {
-        restore()
+        await be.destroy()
       }
     }
     const one = await runAll(1)
     t.deepEqual(await runAll(2), one)
     t.deepEqual(await runAll(3), one)
-    await be.destroy()
   })
 }
 
@@ -78,18 +73,13 @@ test.serial('tileLayout: row r of group g at (4y + r)·columns + g·span + x on 
   const tile = { groups: 3, span: 8 }
   t.deepEqual(tileLayout(wasm, tile, 24), { rowStride: 96, componentOffsets: [0, 24, 48, 72, 8, 32, 56, 80, 16, 40, 64, 88] })
   t.is(tileLayout(createBackendOf('cpu', 'test'), { groups: 1, span: 24 }, 24), undefined)
-  const restore = setDirectTileStores(false)
-  try {
-    t.is(tileLayout(wasm, tile, 24), undefined)
-  } finally {
-    restore()
-  }
+  t.is(tileLayout(createBackendOf('webasm', 'test', 1, undefined, { directStores: false }), tile, 24), undefined)
 })
 
 /** Forward, both gradients and a matmul with direct stores on or off (`limit`: a kernel limit that makes the filter gradient chain batch slices). */
 const directOrNot = async (direct: boolean, s: (typeof SHAPES)[number], groups: number, limit?: number) => {
-  const be = createBackendOf('webasm', 'test', 2)
-  const restores = [setDirectTileStores(direct), setMaxTileGroups(groups), ...(limit ? [setKernelLimit(limit)] : [])]
+  const be = createBackendOf('webasm', 'test', 2, undefined, { directStores: direct, tileGroups: groups })
+  const restores = limit ? [setKernelLimit(limit)] : []
   try {
     const x = Tensor.adopt(s.x, ramp(s.x.reduce((a, b) => a * b), 7))
     const w = Tensor.adopt(s.w, ramp(s.w.reduce((a, b) => a * b), 11))

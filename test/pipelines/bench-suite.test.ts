@@ -15,7 +15,7 @@ test('rxception bench runs each case in its own process, checks the peers agains
   const out = path.join(dir, 'run.json')
   const md = path.join(dir, 'RESULTS.md')
   const { stdout } = await run(process.execPath, [cli, 'bench', '--models', 'inception-resnet-v1-tiny', '--sizes', '40:2:infer,40:2:train',
-    '--peers', 'tfjs-wasm,tfjs-cpu,torch', '--classes', '10', '--warmup', '0', '--reps', '1', '--out', out, '--markdown', md], { timeout: 240_000 })
+    '--peers', 'tfjs-wasm,tfjs-cpu,torch', '--num-classes', '10', '--warmup', '0', '--reps', '1', '--out', out, '--markdown', md], { timeout: 240_000 })
   const json = JSON.parse(readFileSync(out, 'utf8'))
   t.deepEqual(Object.keys(json), ['machine', 'date', 'command', 'rows'])
   t.regex(json.command, /^rxception bench --models inception-resnet-v1-tiny/)

@@ -21,7 +21,7 @@ test('the bundled class list has the 1000 ImageNet classes in index order', t =>
 
 test('predict: timm-named weights and a PNG give a top-5 with probabilities and all logits', async t => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rxception-predict-'))
-  const choice = modelChoice(parseCommand('predict', ['--model', 'inception-resnet-v2', '--width', '0.0625', '--repeats', '1,1,2', '--input', '75'], PREDICT_FLAGS, PREDICT_DEFAULTS).values)
+  const choice = modelChoice(parseCommand('predict', ['--model', 'inception-resnet-v2', '--width', '0.0625', '--repeats', '1,1,2', '--img-size', '75'], PREDICT_FLAGS, PREDICT_DEFAULTS).values)
   const { params, state } = buildModel(choice).init(keyFromSeed(2), [1, 75, 75, 3])
   const weights = path.join(dir, 'w.safetensors')
   t.true(isRight(await writeSafetensors(weights, exportStateDict(params, state))()))
@@ -43,7 +43,7 @@ test('predict: timm-named weights and a PNG give a top-5 with probabilities and 
   await fs.writeFile(path.join(dir, 'bad.jpg'), 'not an image')
   const mixed = await predict(choice, weights, [path.join(dir, 'missing.jpg'), image, path.join(dir, 'bad.jpg')], await backendFor('webasm'))
   t.deepEqual(mixed.map(m => (isFailure(m) ? m.error.replace(dir, 'DIR') : 'ok')), ['DIR/missing.jpg: cannot read: no such file', 'ok', 'DIR/bad.jpg: not a JPEG or PNG file'])
-  const other = modelChoice(parseCommand('predict', ['--model', 'inception-v4', '--width', '0.0625', '--input', '75'], PREDICT_FLAGS, PREDICT_DEFAULTS).values)
+  const other = modelChoice(parseCommand('predict', ['--model', 'inception-v4', '--width', '0.0625', '--img-size', '75'], PREDICT_FLAGS, PREDICT_DEFAULTS).values)
   await t.throwsAsync(predict(other, weights, [image], await backendFor('webasm')), { message: /w\.safetensors: state dict does not match the model: missing \(\d+\): [^\n]*$/ })
 })
 

@@ -22,41 +22,6 @@ export interface Tile {
   readonly layout?: TileLayout
 }
 
-let maxGroups = 3
-
-/**
- * Caps the groups per tile (tests compare tiles; 1 restores the Array(4) kernels). Returns a
- * function that restores the previous cap.
- *
- * @example
- * const restore = setMaxTileGroups(1)
- * try { ... } finally { restore() }
- */
-export const setMaxTileGroups = (groups: number): (() => void) => {
-  if (!Number.isInteger(groups) || groups < 1 || groups > 3) throw new RangeError(`tile groups: expected 1, 2 or 3, got ${groups}`)
-  const previous = maxGroups
-  maxGroups = groups
-  return () => {
-    maxGroups = previous
-  }
-}
-
-let patchExports: Record<string, unknown> | undefined
-/** Whether the installed gpu.js exports `name` from its WebAssembly code generator: the patch's parts (an installed rxception may run stock gpu.js). */
-const patchHas = (name: string): boolean => {
-  if (patchExports === undefined) {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      patchExports = require('gpu.js/src/backend/web-assembly/function-node.js') as Record<string, unknown>
-    } catch {
-      patchExports = {}
-    }
-  }
-  return typeof patchExports[name] === 'function'
-}
-/** Array(n > 4) returns (the patch's part 5). */
-const wideReturns = (): boolean => patchHas('arrayReturnSize')
-
 /**
  * The widest tile a backend runs for `columns` lane columns: groups must split the columns into
  * spans of whole quads (so a quad never straddles two groups).
@@ -65,7 +30,7 @@ const wideReturns = (): boolean => patchHas('arrayReturnSize')
  * const tile = tileFor(backend, 384) // webasm, patched: { groups: 3, span: 128 }
  */
 export const tileFor = (be: Backend, columns: number): Tile => {
-  const most = be.mode === 'webasm' && wideReturns() ? maxGroups : 1
+  const most = be.capabilities.tileGroups
   for (let groups = most; groups > 1; groups--) {
     if (columns % (4 * groups) === 0) return { groups, span: columns / groups }
   }
@@ -122,24 +87,6 @@ export interface TileLayout {
   readonly componentOffsets: readonly number[]
 }
 
-let directStores = true
-
-/**
- * Turns the direct stores of `tileLayout` off or on (tests compare both paths). Returns a function
- * that restores the previous setting.
- *
- * @example
- * const restore = setDirectTileStores(false)
- * try { ... } finally { restore() }
- */
-export const setDirectTileStores = (on: boolean): (() => void) => {
-  const previous = directStores
-  directStores = on
-  return () => {
-    directStores = previous
-  }
-}
-
 /**
  * The layout that makes a tile kernel store its values straight into the row-major
  * [rows][columns] matrix (thread (x, y), row r of group g: column x + g·span of row 4y + r), so no
@@ -151,7 +98,7 @@ export const setDirectTileStores = (on: boolean): (() => void) => {
  * const layout = tileLayout(backend, { groups: 3, span: 128 }, 384)
  */
 export const tileLayout = (be: Backend, tile: Tile, columns: number): TileLayout | undefined =>
-  be.mode === 'webasm' && directStores && patchHas('outputLayoutError')
+  be.capabilities.directStores
     ? { rowStride: 4 * columns, componentOffsets: Array.from({ length: 4 * tile.groups }, (_, i) => (i % 4) * columns + Math.floor(i / 4) * tile.span) }
     : undefined
 
