@@ -1,4 +1,4 @@
-import type { BenchRow } from './suite'
+import type { BenchRow } from './suite-types'
 
 const COLOURS: Record<string, string> = { rxception: '#d9480f', 'tfjs-wasm': '#1971c2', 'tfjs-cpu': '#74c0fc', torch: '#2f9e44' }
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')

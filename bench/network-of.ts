@@ -1,5 +1,5 @@
 import { Layer } from '../lib/nn'
-import { NETWORKS } from '../modules'
+import { MODELS, NETWORKS, ModelName } from '../modules'
 import type { BenchCase } from './suite-types'
 
 /**
@@ -10,8 +10,7 @@ import type { BenchCase } from './suite-types'
  * networkOf({ network: 'inception-v4-tiny', classes: 10 } as BenchCase).spec([8, 75, 75, 3])
  */
 export const networkOf = (c: Pick<BenchCase, 'network' | 'classes'>): Layer => {
-  const small = c.network.endsWith('-tiny')
-  const base = (small ? c.network.slice(0, -'-tiny'.length) : c.network) as keyof typeof NETWORKS
-  if (!(base in NETWORKS)) throw new Error(`bench: unknown network '${c.network}'`)
-  return NETWORKS[base]({ dropoutKeep: 1, classes: c.classes, ...(small ? { width: 0.125, repeats: [1, 1, 1] as [number, number, number], sameStride2: true } : {}) })
+  if (!Object.prototype.hasOwnProperty.call(MODELS, c.network)) throw new Error(`bench: unknown network '${c.network}'`)
+  const m = MODELS[c.network as ModelName]
+  return NETWORKS[m.network]({ dropoutKeep: 1, classes: c.classes, width: m.width, sameStride2: m.sameStride2, ...(m.repeats ? { repeats: m.repeats } : {}) })
 }

@@ -1,4 +1,4 @@
-import type { BenchRow } from './suite'
+import type { BenchRow } from './suite-types'
 
 /**
  * The results page (bench/RESULTS.md): machine, date, exact command, the table and the chart.

@@ -13,3 +13,33 @@ export interface BenchCase {
   /** The rxception case writes its logits (and loss, gradients) here; the peers read them. */
   readonly reference?: string
 }
+
+/**
+ * One row of the results: what ran, how fast, how much memory, and the check against rxception.
+ *
+ * @example
+ * const r: BenchRow = rows[0]
+ */
+export interface BenchRow {
+  readonly engine: string
+  readonly backend: string
+  readonly network: string
+  readonly size: number
+  readonly batch: number
+  readonly pass: 'infer' | 'train'
+  readonly imagesPerSecond: number | null
+  readonly msPerBatch: number | null
+  readonly minMs?: number
+  readonly maxMs?: number
+  /** Effective GFLOP/s: 2 · multiply-adds of the pass (training counts forward + two backward passes: 3×) / time. */
+  readonly gflops: number | null
+  readonly peakRssMiB: number | null
+  /** Largest |peer logit − rxception logit| (inference rows); null for training rows and rxception's own. */
+  readonly maxAbsLogitDiff: number | null
+  readonly check: string
+  readonly checkPassed: boolean
+  /** Why there is no timing (an engine that cannot run the case, a failed check, the budget). */
+  readonly error?: string
+  /** The 1-minute load average when the case started. */
+  readonly loadAverage: number
+}

@@ -12,9 +12,11 @@ import { mkdirSync, writeFileSync } from 'fs'
 import * as os from 'os'
 import * as path from 'path'
 import * as t from 'io-ts'
-import { Flags, ValuesOf, intIn, listOf, parseCommand, usageOf } from '../pipelines/flags'
+import { Flags, ValuesOf, intIn, listOf, parseCommand, usageOf } from '../lib/flags'
 import { NETWORKS } from '../modules'
-import type { BenchCase } from './suite-types'
+import type { BenchCase, BenchRow } from './suite-types'
+
+export type { BenchRow } from './suite-types'
 import { networkOf } from './network-of'
 import { chartSvg } from './chart'
 import { resultsMarkdown } from './results-markdown'
@@ -45,36 +47,6 @@ export const SUITE_DEFAULTS: ValuesOf<typeof SUITE_FLAGS> = {
 
 /** The quick run's cases (the README's `rxception bench --quick`). */
 const QUICK = { models: ['inception-resnet-v1-tiny', 'inception-resnet-v2-tiny'], sizes: '75:8:infer,75:8:train', peers: ['tfjs-wasm', 'tfjs-cpu'] as const }
-
-/**
- * One row of the results: what ran, how fast, how much memory, and the check against rxception.
- *
- * @example
- * const r: BenchRow = rows[0]
- */
-export interface BenchRow {
-  readonly engine: string
-  readonly backend: string
-  readonly network: string
-  readonly size: number
-  readonly batch: number
-  readonly pass: 'infer' | 'train'
-  readonly imagesPerSecond: number | null
-  readonly msPerBatch: number | null
-  readonly minMs?: number
-  readonly maxMs?: number
-  /** Effective GFLOP/s: 2 · multiply-adds of the pass (training counts forward + two backward passes: 3×) / time. */
-  readonly gflops: number | null
-  readonly peakRssMiB: number | null
-  /** Largest |peer logit − rxception logit| (inference rows); null for training rows and rxception's own. */
-  readonly maxAbsLogitDiff: number | null
-  readonly check: string
-  readonly checkPassed: boolean
-  /** Why there is no timing (an engine that cannot run the case, a failed check, the budget). */
-  readonly error?: string
-  /** The 1-minute load average when the case started. */
-  readonly loadAverage: number
-}
 
 const log = (s: string) => process.stderr.write(s + '\n')
 

@@ -3,7 +3,7 @@
  * Applies patches/ (the gpu.js WebAssembly code-generator change, see patches/README.md) with
  * patch-package. Runs as npm's postinstall: in a checkout (`npm ci`) the patch is applied and a
  * failure stops the install; an installed copy of rxception has no patches/ folder and does
- * nothing (its kernels run on stock gpu.js: the same values, slower).
+ * nothing (it carries the patched gpu.js sources in dist/vendor/gpu.js, see bin/vendor-gpujs.cjs).
  */
 const { existsSync } = require('node:fs')
 const { join } = require('node:path')

@@ -16,18 +16,4 @@ export * from './inception-v4'
 export * from './inception-resnet-v1'
 export * from './inception-resnet-v2'
 
-import { inceptionResNetV1 } from './inception-resnet-v1'
-import { inceptionResNetV2 } from './inception-resnet-v2'
-import { inceptionV4 } from './inception-v4'
-
-/**
- * The networks by their CLI names.
- *
- * @example
- * const net = NETWORKS['inception-resnet-v2']({ classes: 5 })
- */
-export const NETWORKS = {
-  'inception-v4': inceptionV4,
-  'inception-resnet-v1': inceptionResNetV1,
-  'inception-resnet-v2': inceptionResNetV2,
-} as const
+export * from './registry'

@@ -10,10 +10,10 @@
  * RXCEPTION_DEBUG=1 adds the stack.
  */
 import { availability, createBackend, modeFromEnv } from '../lib/backend'
-import { ConfigError } from '../lib/train/config'
+import { ConfigError } from './config'
 import { PREDICT_DEFAULTS, PREDICT_FLAGS, SUMMARY_DEFAULTS, SUMMARY_FLAGS } from './commands'
 import { evaluateCommand } from './evaluate'
-import { parseCommand, usageOf } from './flags'
+import { parseCommand, usageOf } from '../lib/flags'
 import { buildModel, modelChoice } from './model-options'
 import { formatPredictions, isFailure, predict } from './predict'
 import { summarize } from './summary'

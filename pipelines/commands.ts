@@ -1,5 +1,5 @@
 import * as t from 'io-ts'
-import { Flags, ValuesOf, intIn } from './flags'
+import { Flags, ValuesOf, intIn } from '../lib/flags'
 import { MODEL_DEFAULTS, MODEL_FLAGS } from './model-options'
 
 /** The flag tables of summary and predict (train and evaluate: train-flags.ts, evaluate.ts). */

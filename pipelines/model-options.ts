@@ -1,7 +1,7 @@
 import * as t from 'io-ts'
 import { Layer } from '../lib/nn'
 import { NETWORKS, NetworkOptions } from '../modules'
-import { Flags, ValuesOf, intIn, numberIn, oneOf } from './flags'
+import { Flags, ValuesOf, intIn, numberIn, oneOf } from '../lib/flags'
 
 /** Command-line model options shared by summary, predict and the benchmarks. */
 export interface ModelChoice {

@@ -1,7 +1,7 @@
 import * as path from 'path'
 import { Subject } from 'rxjs'
 import { createBackend } from '../lib/backend'
-import { decodeConfig } from '../lib/train'
+import { decodeConfig } from './config'
 import { defaultOutput, loadResume, runTraining } from './train'
 import { TRAIN_USAGE, parseTrainFlags } from './train-flags'
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs'
-import { ConfigError, DEFAULT_CONFIG, TrainConfig, decodeConfig, flagOf } from '../lib/train/config'
-import { FlagKind, tokenize } from './flags'
+import { ConfigError, DEFAULT_CONFIG, TrainConfig, decodeConfig, flagOf } from './config'
+import { FlagKind, tokenize } from '../lib/flags'
 
 /** Keys whose value may be null and is a number when given (the other nullable ones are paths). */
 const NULLABLE_NUMBERS = new Set(['optEps', 'clipGrad', 'numClasses'])
@@ -40,9 +40,54 @@ export const parseTrainFlagsWith = (argv: readonly string[], extra: Record<strin
   return { config: decodeConfig(rest, command, decodeConfig(fileConfig, '--config', base)), extra: own }
 }
 
+/** Each training option's help line (`rxception train --help`) (typed by the config: an option without one does not compile). */
+export const TRAIN_HELP: Readonly<Record<keyof typeof DEFAULT_CONFIG, string>> = {
+  model: "the model (modules/registry.ts; -tiny: width 1/8, one block per stage, 28x28 grey)",
+  variant: "released code (ref) or the paper's figures (paper)",
+  width: "filter-count multiplier, in (0, 4]",
+  repeats: "block repeat counts A,B,C (null: the network's own)",
+  sameStride2: "'same' stride-2 layers, for small images",
+  aux: "attach the auxiliary classifier (v4, IR-v2; loss weight 0.4)",
+  batchSize: "images per step (timm -b/--batch-size)",
+  epochs: "passes over the training data",
+  lr: "learning rate (the paper's 0.045)",
+  opt: "optimizer: rmsproptf (TF's, the paper's), rmsprop (PyTorch's), sgd",
+  optEps: "optimizer epsilon (null: the preset's; the paper's 1.0)",
+  momentum: "momentum, in [0, 1)",
+  weightDecay: "L2 weight decay (the paper's 4e-5)",
+  weightDecayAll: "decay biases and batch-norm parameters too (TF-slim's IR-v2 scope)",
+  clipGrad: "clip the global gradient norm to this (null: off)",
+  sched: "learning-rate schedule: step (staircase), cosine, constant",
+  decayEpochs: "epochs between step decays (the paper's 2)",
+  decayRate: "step decay factor (the paper's 0.94)",
+  warmupEpochs: "linear warm-up epochs",
+  warmupLr: "learning rate at the start of warm-up",
+  smoothing: "label smoothing, in [0, 1)",
+  drop: "dropout rate before the classifier (timm --drop; 1 - keep)",
+  bnMomentum: "batch-norm momentum, PyTorch's sense (TF-slim's decay 0.9997 is 0.0003)",
+  initialCheckpoint: "start from a timm-named .safetensors file",
+  resetClassifier: "drop the initial checkpoint's classifier (fine-tuning to new classes)",
+  resume: "continue a run from its checkpoint folder or file, exactly",
+  output: "the run's folder (default: output/train/<time>)",
+  seed: "the random seed (initialisation, order, augmentation, dropout)",
+  numClasses: "classifier width (null: from the data or the initial checkpoint)",
+  inChans: "input channels: 1 grey, 3 RGB",
+  imgSize: "input height and width",
+  noAug: "no augmentation (crop padding, flips)",
+  hflip: "horizontal flip probability",
+  cropPad: "random-crop padding in pixels",
+  mean: "pixels in [0, 1] become (x - mean) / std",
+  std: "see --mean",
+  data: "training data: mnist | folder:DIR | idx:IMAGES,LABELS | ndjson:FILE | ndjson:-",
+  valData: "held-out data, same forms (null: --val-split, or the source's own)",
+  valSplit: "fraction of the training data held out (keyed by --seed)",
+  onBadRecord: "a record that cannot be read: fail, or skip and count it",
+  logInterval: "steps between progress lines",
+  evalBatchSize: "images per evaluation batch",
+  backend: "gpu.js backend: auto | webasm | cpu | headlessgl | webgpu",
+}
+
 export const TRAIN_USAGE = `usage: rxception train [options]      (timm's train.py names where it has the option)
-${Object.entries(DEFAULT_CONFIG).map(([k, v]) => `  ${flagOf(k).padEnd(22)} default ${JSON.stringify(v)}`).join('\n')}
-  --config FILE.json     options as a JSON object (camelCase keys); flags override it
-  -b                     same as --batch-size
-  --model                ${['inception-v4', 'inception-resnet-v1', 'inception-resnet-v2', 'inception-resnet-v1-tiny'].join(' | ')}
-  data sources (--data, --val-data): mnist | mnist:heldout | folder:DIR | idx:IMAGES,LABELS | ndjson:FILE | ndjson:-`
+${Object.entries(DEFAULT_CONFIG).map(([k, v]) => `  ${flagOf(k).padEnd(24)} ${TRAIN_HELP[k as keyof typeof DEFAULT_CONFIG]} (default ${JSON.stringify(v)})`).join('\n')}
+  --config FILE.json       options as a JSON object (camelCase keys); flags override it
+  -b                       same as --batch-size`

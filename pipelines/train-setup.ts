@@ -1,11 +1,12 @@
 import { isLeft } from 'fp-ts/Either'
 import { Dataset, ExampleOp, Loaded, compose, mnist, normalize, openSource, randomCrop, randomFlip, resize, subset, toChannels, permutation } from '../lib/data'
 import { importStateDict, readSafetensors } from '../lib/io'
-import { Layer, flattenSpec } from '../lib/nn'
+import { Layer } from '../lib/nn'
 import { optimizerByName } from '../lib/optim'
 import { Schedule, constant, cosine, stepDecay, withWarmup } from '../lib/schedule'
 import { Tensor, foldInName, keyFromSeed } from '../lib/tensor'
-import { MODEL_PRESETS, TrainConfig, TrainState } from '../lib/train'
+import { TrainState } from '../lib/train'
+import { MODEL_PRESETS, TrainConfig } from './config'
 import { NETWORKS } from '../modules'
 
 /** The pieces of a run that follow from its configuration alone (plus the files it names). */
@@ -66,11 +67,8 @@ export const scheduleOf = (c: TrainConfig, stepsPerEpoch: number): Schedule => {
 export const optimizerOf = (c: TrainConfig) =>
   optimizerByName(c.opt, { momentum: c.momentum, weightDecay: c.weightDecay, weightDecayAll: c.weightDecayAll, ...(c.optEps !== null ? { epsilon: c.optEps } : {}), ...(c.clipGrad !== null ? { clipGrad: c.clipGrad } : {}) })
 
-/** The classifier's parameter prefix: the network's last weight ('logits', 'classif', 'last_linear'). */
-export const classifierPrefix = (net: Layer, c: TrainConfig): string => {
-  const names = flattenSpec(net.spec(inputShape(c)).params).map(([k]) => k)
-  return names[names.length - 1]!.replace(/\.(weight|bias)$/, '')
-}
+/** The classifier's parameter prefix, from the registry ('logits', 'classif', 'last_linear': timm's `default_cfgs`). */
+export const classifierPrefix = (c: TrainConfig): string => MODEL_PRESETS[c.model].classifier
 
 /**
  * The classifier width a weights file was saved with (its classifier weight's first, output,
@@ -80,7 +78,7 @@ export const classifierPrefix = (net: Layer, c: TrainConfig): string => {
  * classesInWeights(await readWeights('model.safetensors'), config) // 1000
  */
 export const classesInWeights = (tensors: ReadonlyMap<string, Tensor>, c: TrainConfig): number | undefined =>
-  tensors.get(`${classifierPrefix(buildNetwork(c, 2), c)}.weight`)?.shape[0]
+  tensors.get(`${classifierPrefix(c)}.weight`)?.shape[0]
 
 /** The tensors of a timm-named weights file (--initial-checkpoint). */
 export const readWeights = async (file: string): Promise<ReadonlyMap<string, Tensor>> => {

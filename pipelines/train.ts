@@ -5,7 +5,8 @@ import { EMPTY, Observable, concat, concatMap, connectable, defer, lastValueFrom
 import { Backend } from '../lib/backend'
 import { stepsPerEpoch } from '../lib/data'
 import { exportStateDict, writeSafetensors } from '../lib/io'
-import { EventOf, TrainConfig, rssMiB, TrainEvent, TrainState, evaluate, milestoneLine, progressLine, readCheckpoint, reportHtml, serializable, train, writeCheckpoint } from '../lib/train'
+import { TrainConfig } from './config'
+import { EventOf, rssMiB, TrainEvent, TrainState, evaluate, milestoneLine, progressLine, readCheckpoint, reportHtml, serializable, train, writeCheckpoint } from '../lib/train'
 import { buildNetwork, classesInWeights, classifierPrefix, initialState, openData, optimizerOf, preprocessing, readWeights, scheduleOf } from './train-setup'
 
 export interface TrainIo {
@@ -45,12 +46,12 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
   const weights = config.initialCheckpoint && !resumed ? await readWeights(config.initialCheckpoint) : undefined
   const fromFile = weights && !config.resetClassifier ? classesInWeights(weights, config) : undefined
   if (weights && !config.resetClassifier && config.numClasses === null && fromFile === undefined) {
-    throw new Error(`--initial-checkpoint: ${config.initialCheckpoint} has no '${classifierPrefix(buildNetwork(config, 2), config)}.weight'; pass --num-classes`)
+    throw new Error(`--initial-checkpoint: ${config.initialCheckpoint} has no '${classifierPrefix(config)}.weight'; pass --num-classes`)
   }
   const classes = config.numClasses ?? fromFile ?? data.train.classes
   const net = buildNetwork(config, classes)
   const optimizer = optimizerOf(config)
-  const initial = resumed ?? initialState(config, net, p => optimizer.init(p), weights && { file: config.initialCheckpoint!, tensors: weights, classifier: classifierPrefix(net, config) })
+  const initial = resumed ?? initialState(config, net, p => optimizer.init(p), weights && { file: config.initialCheckpoint!, tensors: weights, classifier: classifierPrefix(config) })
   const per = stepsPerEpoch(data.train, config.batchSize)
   const prep = preprocessing(config)
   writeFileSync(path.join(out, 'config.json'), JSON.stringify(config, null, 2))

@@ -1,4 +1,4 @@
-import { GPU } from 'gpu.js'
+import { GPU } from './gpujs'
 import { Probe, probeHeadlessGL, probeWebGPU } from './probe'
 import { attachPool, poolSizeFromEnv, retireKernel, sharedPool, SharedPool } from './worker-pool'
 import { cacheBudgetFromEnv } from './cache-budget'

@@ -1,4 +1,5 @@
 import type { ConcreteMode } from './backend'
+import { gpujsModule } from './gpujs'
 
 /**
  * What a backend's kernels can do beyond stock gpu.js: found once, when the backend is created, so
@@ -24,8 +25,7 @@ let patchExports: Record<string, unknown> | undefined
 const patchHas = (name: string): boolean => {
   if (patchExports === undefined) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      patchExports = require('gpu.js/src/backend/web-assembly/function-node.js') as Record<string, unknown>
+      patchExports = gpujsModule<Record<string, unknown>>('src/backend/web-assembly/function-node.js')
     } catch {
       patchExports = {}
     }

@@ -1,4 +1,5 @@
 import { cpus } from 'os'
+import { gpujsModule } from './gpujs'
 
 /**
  * One WebAssembly worker pool per backend, shared by every kernel. gpu.js 2.24.1 gives each webasm
@@ -18,8 +19,7 @@ interface GpuPool {
 
 type PoolClass = new (size: number) => GpuPool
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { WebAssemblyWorkerPool } = require('gpu.js/src/backend/web-assembly/worker-pool') as { WebAssemblyWorkerPool: PoolClass }
+const { WebAssemblyWorkerPool } = gpujsModule<{ WebAssemblyWorkerPool: PoolClass }>('src/backend/web-assembly/worker-pool.js')
 
 export interface SharedPool extends GpuPool {
   /** Terminates the workers (the backend's destroy). */

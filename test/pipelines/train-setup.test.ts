@@ -6,7 +6,7 @@ import * as path from 'path'
 import { exportStateDict, readSafetensors, writeSafetensors } from '../../lib/io'
 import { flatten } from '../../lib/nn'
 import { keyFromSeed } from '../../lib/tensor'
-import { decodeConfig } from '../../lib/train'
+import { decodeConfig } from '../../pipelines/config'
 import { runEvaluation } from '../../pipelines/evaluate'
 import { buildNetwork, classifierPrefix, initialState, inputShape } from '../../pipelines/train-setup'
 import { backendFor } from '../helpers/backends'
@@ -27,7 +27,7 @@ const weightsFile = async (classes: number, seed: number) => {
 test('--initial-checkpoint loads every tensor; --reset-classifier keeps the trunk and makes a new classifier for the data', async t => {
   const w = await weightsFile(1000, 1)
   const net10 = buildNetwork(config, 10)
-  const prefix = classifierPrefix(net10, config)
+  const prefix = classifierPrefix(config)
   t.is(prefix, 'logits')
   t.throws(() => initialState(config, net10, () => ({}), { ...w, classifier: prefix }), { message: /state dict does not match[\s\S]*logits\.weight/ })
   const s = initialState({ ...config, resetClassifier: true }, net10, () => ({}), { ...w, classifier: prefix })

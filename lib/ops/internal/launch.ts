@@ -1,4 +1,4 @@
-import { GPU } from 'gpu.js'
+import { GPU } from '../../backend/gpujs'
 import { Backend, KernelSettings } from '../../backend'
 import { flatOutput } from '../../backend/output'
 import { kernelLimit } from './split'

@@ -2,7 +2,7 @@ import test from 'ava'
 import { mkdtempSync, writeFileSync } from 'fs'
 import { tmpdir } from 'os'
 import * as path from 'path'
-import { DEFAULT_CONFIG, ConfigError } from '../../lib/train'
+import { DEFAULT_CONFIG, ConfigError } from '../../pipelines/config'
 import { parseTrainFlags } from '../../pipelines/train-flags'
 
 test("timm's flag names map onto the config; booleans are bare flags; -b is --batch-size", t => {

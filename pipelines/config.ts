@@ -1,8 +1,11 @@
 import * as t from 'io-ts'
 import { isLeft } from 'fp-ts/Either'
-import { NETWORKS } from '../../modules'
-import { OPTIMIZERS } from '../optim'
-import { MODES } from '../backend'
+import { MODELS, MODEL_NAMES, ModelName } from '../modules'
+import { OPTIMIZERS } from '../lib/optim'
+import { MODES } from '../lib/backend'
+import { ConfigError, flagOf } from '../lib/flags'
+
+export { ConfigError, flagOf } from '../lib/flags'
 
 /**
  * The one training configuration, shared by the CLI (flags or `--config FILE.json`), the library and
@@ -21,27 +24,15 @@ const Positive = range(0, Infinity, true, false)
 const NonNegative = range(0, Infinity, false, false)
 
 /**
- * What `--model` names: the three networks as published (full width, their own block counts, valid
- * stride-2 layers, 299×299 RGB) and `inception-resnet-v1-tiny`, the default: IR-v1 at width 1/8
- * with one block per stage and 'same' stride-2 layers, for 28×28 grey digits. Choosing a model sets
- * these fields unless they are given too (`--model inception-v4 --width 0.25`).
+ * What `--model` names: the registry's models (modules/registry.ts). Choosing a model sets its shape
+ * fields (width, repeats, stride-2 padding, input size and channels) unless they are given too
+ * (`--model inception-v4 --width 0.25`).
  *
  * @example
  * MODEL_PRESETS['inception-resnet-v1-tiny'].imgSize // 28
  */
-export const MODEL_PRESETS = {
-  'inception-v4': { network: 'inception-v4', width: 1, repeats: null, sameStride2: false, imgSize: 299, inChans: 3 },
-  'inception-resnet-v1': { network: 'inception-resnet-v1', width: 1, repeats: null, sameStride2: false, imgSize: 299, inChans: 3 },
-  'inception-resnet-v2': { network: 'inception-resnet-v2', width: 1, repeats: null, sameStride2: false, imgSize: 299, inChans: 3 },
-  'inception-resnet-v1-tiny': { network: 'inception-resnet-v1', width: 0.125, repeats: [1, 1, 1], sameStride2: true, imgSize: 28, inChans: 1 },
-} as const satisfies Record<string, { network: keyof typeof NETWORKS; width: number; repeats: readonly [number, number, number] | null; sameStride2: boolean; imgSize: number; inChans: 1 | 3 }>
-/**
- * A `--model` name.
- *
- * @example
- * const m: ModelName = 'inception-resnet-v2'
- */
-export type ModelName = keyof typeof MODEL_PRESETS
+export const MODEL_PRESETS = MODELS
+export type { ModelName }
 
 /**
  * The training configuration (every field's default is in DEFAULT_CONFIG).
@@ -50,7 +41,7 @@ export type ModelName = keyof typeof MODEL_PRESETS
  * const c: TrainConfig = decodeConfig({ model: 'inception-resnet-v2', epochs: 1 }, 'mine')
  */
 export const TrainConfig = t.type({
-  model: oneOf(Object.keys(MODEL_PRESETS) as ModelName[]),
+  model: oneOf(MODEL_NAMES),
   variant: oneOf(['ref', 'paper'] as const),
   width: range(0, 4, true, false),
   /** Block repeat counts [A, B, C]; null: the network's own. */
@@ -120,24 +111,6 @@ export const DEFAULT_CONFIG: TrainConfig = {
 }
 
 /**
- * A configuration error: one line naming the option, the value and what is allowed.
- *
- * @example
- * try { decodeConfig({ lr: -1 }, 'mine') } catch (e) { if (e instanceof ConfigError) console.error(e.message) }
- */
-export class ConfigError extends Error {
-  override name = 'ConfigError'
-}
-
-/**
- * Option name as the user wrote it: `batchSize` → `--batch-size`.
- *
- * @example
- * flagOf('batchSize') // '--batch-size'
- */
-export const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`
-
-/**
  * Decodes a partial configuration over the defaults (`base`), refusing unknown keys.
  *
  * @example
@@ -150,7 +123,7 @@ export const decodeConfig = (raw: unknown, source: string, base: TrainConfig = D
   // a model chosen here brings its own shape fields, unless they are given beside it
   const model = (raw as { model?: unknown }).model
   const preset = typeof model === 'string' && model !== base.model && Object.prototype.hasOwnProperty.call(MODEL_PRESETS, model)
-    ? (({ network: _n, ...fields }) => fields)(MODEL_PRESETS[model as ModelName])
+    ? (({ network: _n, classifier: _c, preprocess: _p, ...fields }) => fields)(MODEL_PRESETS[model as ModelName])
     : {}
   const merged = { ...base, ...preset, ...raw }
   const r = TrainConfig.decode(merged)

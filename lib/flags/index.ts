@@ -1,6 +1,23 @@
 import * as t from 'io-ts'
 import { isLeft } from 'fp-ts/Either'
-import { ConfigError, flagOf } from '../lib/train/config'
+
+/**
+ * A configuration error: one line naming the option, the value and what is allowed.
+ *
+ * @example
+ * try { decodeConfig({ lr: -1 }, 'mine') } catch (e) { if (e instanceof ConfigError) console.error(e.message) }
+ */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/**
+ * Option name as the user wrote it: `batchSize` → `--batch-size`.
+ *
+ * @example
+ * flagOf('batchSize') // '--batch-size'
+ */
+export const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`
 
 /**
  * The one command-line parser every command uses. Tokenising turns `--name value` pairs into raw
