@@ -26,7 +26,7 @@ const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
 
 const setup = (c: BenchCase) => {
   const net = networkOf(c)
-  const shape = [c.batch, c.size, c.size, 3]
+  const shape = [c.batch, c.size, c.size, c.inChans]
   const key = keyFromSeed(1)
   const { params, state } = net.init(key, shape)
   const x = normal(foldInName(key, 'x'), shape)

@@ -6,6 +6,8 @@ export interface BenchCase {
   readonly network: string
   readonly classes: number
   readonly size: number
+  /** Input channels (3 RGB, 1 grey). */
+  readonly inChans: number
   readonly batch: number
   readonly pass: 'infer' | 'train'
   readonly warmup: number

@@ -12,8 +12,8 @@ import { mkdirSync, writeFileSync } from 'fs'
 import * as os from 'os'
 import * as path from 'path'
 import * as t from 'io-ts'
-import { Flags, ValuesOf, intIn, listOf, parseCommand, usageOf } from '../lib/flags'
-import { NETWORKS } from '../modules'
+import { Flags, ValuesOf, intIn, listOf, oneOf, parseCommand, usageOf } from '../lib/flags'
+import { MODEL_NAMES, ModelName } from '../modules'
 import type { BenchCase, BenchRow } from './suite-types'
 
 export type { BenchRow } from './suite-types'
@@ -22,12 +22,15 @@ import { chartSvg } from './chart'
 import { resultsMarkdown } from './results-markdown'
 
 const ENGINES = ['tfjs-wasm', 'tfjs-cpu', 'torch'] as const
-const MODELS = [...Object.keys(NETWORKS), ...Object.keys(NETWORKS).map(n => `${n}-tiny`)]
+const MODELS = MODEL_NAMES
 const SIZES = /^\d{1,4}:\d{1,4}:(infer|train)(,\d{1,4}:\d{1,4}:(infer|train))*$/
 
 export const SUITE_FLAGS = {
   mode: { kind: 'string', codec: t.keyof({ networks: null, ops: null }), help: 'networks (this benchmark) or ops (the op benchmark; its own flags follow)' },
   models: { kind: 'strings', codec: listOf(MODELS), help: 'networks (NAME-tiny: width 1/8, one block per stage)' },
+  model: { kind: 'string', codec: t.union([oneOf(MODELS), t.null], MODELS.join(' | ')), help: 'one network (the same as --models NAME)' },
+  imgSize: { kind: 'number', codec: t.union([intIn(8, 2048), t.null], 'an integer in [8, 2048]'), help: 'input size of every case (overrides the SIZE of --sizes)' },
+  inChans: { kind: 'number', codec: t.union([t.literal(1), t.literal(3)], '1 | 3'), help: 'input channels (timm --in-chans)' },
   sizes: { kind: 'string', codec: t.refinement(t.string, v => SIZES.test(v), 'SIZE:BATCH:infer|train,...'), help: 'cases' },
   backends: { kind: 'strings', codec: listOf(['webasm', 'cpu', 'headlessgl', 'webgpu'] as const), help: "rxception's backends" },
   peers: { kind: 'strings', codec: listOf(ENGINES), help: 'peer engines: tfjs-wasm, tfjs-cpu, torch' },
@@ -41,12 +44,12 @@ export const SUITE_FLAGS = {
 } as const satisfies Flags
 
 export const SUITE_DEFAULTS: ValuesOf<typeof SUITE_FLAGS> = {
-  mode: 'networks', models: ['inception-v4'], sizes: '299:1:infer,75:8:train', backends: ['webasm'], peers: [],
+  mode: 'networks', models: ['inception-v4'], model: null, imgSize: null, inChans: 3, sizes: '299:1:infer,75:8:train', backends: ['webasm'], peers: [],
   warmup: 1, reps: 3, numClasses: 1000, budget: 900, out: null, markdown: null, quick: false,
 }
 
 /** The quick run's cases (the README's `rxception bench --quick`). */
-const QUICK = { models: ['inception-resnet-v1-tiny', 'inception-resnet-v2-tiny'], sizes: '75:8:infer,75:8:train', peers: ['tfjs-wasm', 'tfjs-cpu'] as const }
+const QUICK = { models: ['inception-resnet-v1-tiny', 'inception-resnet-v2-tiny'] as ModelName[], sizes: '75:8:infer,75:8:train', peers: ['tfjs-wasm', 'tfjs-cpu'] as const }
 
 const log = (s: string) => process.stderr.write(s + '\n')
 
@@ -89,8 +92,8 @@ const runCase = (c: BenchCase, budget: number): Promise<CaseOutcome> =>
 const torchAvailable = (): boolean => spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0
 
 /** Multiply-adds of one forward pass of a case (from the network's spec). */
-const macsOf = (network: string, size: number, batch: number, classes: number): number =>
-  networkOf({ network, classes }).spec([batch, size, size, 3]).rows.reduce((a, r) => a + r.macs, 0)
+const macsOf = (network: string, size: number, batch: number, classes: number, inChans: number): number =>
+  networkOf({ network, classes }).spec([batch, size, size, inChans]).rows.reduce((a, r) => a + r.macs, 0)
 
 const format = (v: number | null, digits: number) => (v === null ? '—' : v.toFixed(digits))
 
@@ -126,10 +129,11 @@ export const runNetworkBenchmark = async (argv: readonly string[]): Promise<void
     return runOpBenchmark([...argv.slice(0, modeAt), ...argv.slice(modeAt + 2)])
   }
   const { values } = parseCommand('bench', argv, SUITE_FLAGS, SUITE_DEFAULTS)
-  const v = values.quick ? { ...values, models: QUICK.models, sizes: QUICK.sizes, peers: [...QUICK.peers] } : values
+  const chosen: typeof values = values.model ? { ...values, models: [values.model] } : values
+  const v: typeof values = values.quick ? { ...chosen, models: QUICK.models, sizes: QUICK.sizes, peers: [...QUICK.peers] } : chosen
   const cases = v.sizes.split(',').map(s => {
     const [size, batch, pass] = s.split(':')
-    return { size: Number(size), batch: Number(batch), pass: pass as 'infer' | 'train' }
+    return { size: v.imgSize ?? Number(size), batch: Number(batch), pass: pass as 'infer' | 'train', inChans: v.inChans }
   })
   const started = new Date()
   const rows: BenchRow[] = []
@@ -138,8 +142,8 @@ export const runNetworkBenchmark = async (argv: readonly string[]): Promise<void
   const hasTorch = v.peers.includes('torch') && torchAvailable()
   for (const network of v.models) {
     for (const c of cases) {
-      const macs = macsOf(network, c.size, c.batch, v.numClasses) * (c.pass === 'train' ? 3 : 1)
-      const reference = path.join(tmp, `${network}-${c.size}-${c.batch}-${c.pass}.json`)
+      const macs = macsOf(network, c.size, c.batch, v.numClasses, c.inChans) * (c.pass === 'train' ? 3 : 1)
+      const reference = path.join(tmp, `${network}-${c.size}-${c.inChans}-${c.batch}-${c.pass}.json`)
       const engines = [...v.backends.map(b => ({ engine: 'rxception' as const, backend: b })), ...v.peers.map(p => ({ engine: p, backend: p }))]
       for (const e of engines) {
         const bc: BenchCase = { ...e, network, classes: v.numClasses, ...c, warmup: v.warmup, reps: v.reps, reference }

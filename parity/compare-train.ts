@@ -8,6 +8,10 @@
  *
  *   npm run parity                               (webasm, the default backend)
  *   RXCEPTION_BACKEND=cpu npm run parity
+ *   PARITY_ROWS=1 npm run parity                 (also lists every tensor past 1.5×, classifier first)
+ *
+ * A float32 engine's distance here is decided by a few ReLU kinks and max-pool ties that rounding
+ * resolves the other way (PyTorch float32 flips 1-3 per step too): see docs/numerics.md.
  */
 import { isLeft } from 'fp-ts/Either'
 import * as fs from 'fs'
