@@ -22,13 +22,12 @@ import { chartSvg } from './chart'
 import { resultsMarkdown } from './results-markdown'
 
 const ENGINES = ['tfjs-wasm', 'tfjs-cpu', 'torch'] as const
-const MODELS = MODEL_NAMES
 const SIZES = /^\d{1,4}:\d{1,4}:(infer|train)(,\d{1,4}:\d{1,4}:(infer|train))*$/
 
 export const SUITE_FLAGS = {
   mode: { kind: 'string', codec: t.keyof({ networks: null, ops: null }), help: 'networks (this benchmark) or ops (the op benchmark; its own flags follow)' },
-  models: { kind: 'strings', codec: listOf(MODELS), help: 'networks (NAME-tiny: width 1/8, one block per stage)' },
-  model: { kind: 'string', codec: t.union([oneOf(MODELS), t.null], MODELS.join(' | ')), help: 'one network (the same as --models NAME)' },
+  models: { kind: 'strings', codec: listOf(MODEL_NAMES), help: 'networks (NAME-tiny: width 1/8, one block per stage)' },
+  model: { kind: 'string', codec: t.union([oneOf(MODEL_NAMES), t.null], MODEL_NAMES.join(' | ')), help: 'one network (the same as --models NAME)' },
   imgSize: { kind: 'number', codec: t.union([intIn(8, 2048), t.null], 'an integer in [8, 2048]'), help: 'input size of every case (overrides the SIZE of --sizes)' },
   inChans: { kind: 'number', codec: t.union([t.literal(1), t.literal(3)], '1 | 3'), help: 'input channels (timm --in-chans)' },
   sizes: { kind: 'string', codec: t.refinement(t.string, v => SIZES.test(v), 'SIZE:BATCH:infer|train,...'), help: 'cases' },

@@ -16,28 +16,23 @@
 import { isLeft } from 'fp-ts/Either'
 import * as fs from 'fs'
 import * as path from 'path'
-import { createBackend } from '../lib/backend'
+import { Backend } from '../lib/backend'
 import { flatten } from '../lib/nn'
-import { importStateDict, readSafetensors, toTorchLayout } from '../lib/io'
+import { importStateDict, toTorchLayout } from '../lib/io'
 import { Tensor, keyFromSeed } from '../lib/tensor'
 import { NETWORKS } from '../modules'
+import { readWeights } from '../pipelines/train-setup'
 import { gradientDistances, summarizeDistances } from './distance'
 
-const read = async (file: string) => {
-  const r = await readSafetensors(file)()
-  if (isLeft(r)) throw r.left
-  return r.right.tensors
-}
-
-export const compareTrain = async (dir: string, mode: string): Promise<boolean> => {
-  const be = await createBackend(mode as never)
+/** Runs every train-*.safetensors case of `dir` on `be`; true when each passes. */
+export const compareTrain = async (dir: string, be: Backend): Promise<boolean> => {
   console.log(`train-mode gradients, backend ${be.mode} (${be.device})`)
   let ok = true
   const files = fs.readdirSync(dir).filter(f => /^train-.*\.safetensors$/.test(f)).sort()
   if (files.length === 0) throw new Error(`${dir}: no train-*.safetensors (run parity/torch_train_reference.py first)`)
   for (const file of files) {
     const [, model, size, batch] = /^train-(.+)-(\d+)-b(\d+)\.safetensors$/.exec(file)!
-    const io = await read(path.join(dir, file))
+    const io = await readWeights(path.join(dir, file))
     const weights = new Map([...io].filter(([k]) => k.startsWith('weight.')).map(([k, t]) => [k.slice('weight.'.length), t] as const))
     const x = io.get('input')!
     const net = NETWORKS[model as keyof typeof NETWORKS]({ dropoutKeep: 1 })
@@ -57,6 +52,5 @@ export const compareTrain = async (dir: string, mode: string): Promise<boolean> 
       `median distance ${s.median.toExponential(2)} (PyTorch float32 ${s.torchMedian.toExponential(2)}), ` +
       `${(100 * s.within).toFixed(1)}% within PyTorch float32's, worst ${s.worst.ratio.toFixed(2)}× (${s.worst.key}): ${s.pass ? 'ok' : 'FAIL'}`)
   }
-  await be.destroy()
   return ok
 }

@@ -47,8 +47,8 @@ const main = async (dir: string) => {
       console.log(`${model} ${size}x${size}: max |Δlogit| ${maxAbs.toExponential(2)} (largest |logit| ${maxLogit.toFixed(2)}), top-5 ${sameTop5 ? 'identical' : 'DIFFERENT'}, forward ${seconds.toFixed(1)} s for 2 images: ${pass ? 'ok' : 'FAIL'}`)
     }
   }
+  const trainOk = await compareTrain(dir, be)
   await be.destroy()
-  const trainOk = await compareTrain(dir, be.mode)
   process.exit(ok && trainOk ? 0 : 1)
 }
 

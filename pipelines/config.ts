@@ -3,7 +3,7 @@ import { isLeft } from 'fp-ts/Either'
 import { MODELS, MODEL_NAMES, ModelName } from '../modules'
 import { OPTIMIZERS } from '../lib/optim'
 import { MODES } from '../lib/backend'
-import { ConfigError, flagOf } from '../lib/flags'
+import { ConfigError, flagOf, intIn as int, oneOf } from '../lib/flags'
 
 export { ConfigError, flagOf } from '../lib/flags'
 
@@ -16,23 +16,10 @@ export { ConfigError, flagOf } from '../lib/flags'
 const range = (lo: number, hi: number, loOpen: boolean, hiOpen: boolean) =>
   t.refinement(t.number, v => Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi),
     `a number in ${loOpen ? '(' : '['}${lo}, ${hi === Infinity ? '∞)' : `${hi}${hiOpen ? ')' : ']'}`}`)
-const int = (lo: number, hi: number) => t.refinement(t.number, v => Number.isInteger(v) && v >= lo && v <= hi, `an integer in [${lo}, ${hi}]`)
-const oneOf = <A extends string>(values: readonly A[]) => t.keyof(Object.fromEntries(values.map(v => [v, null])) as Record<A, null>, values.join(' | '))
 const nullable = <C extends t.Mixed>(c: C) => t.union([c, t.null], `${c.name} or null`)
 
 const Positive = range(0, Infinity, true, false)
 const NonNegative = range(0, Infinity, false, false)
-
-/**
- * What `--model` names: the registry's models (modules/registry.ts). Choosing a model sets its shape
- * fields (width, repeats, stride-2 padding, input size and channels) unless they are given too
- * (`--model inception-v4 --width 0.25`).
- *
- * @example
- * MODEL_PRESETS['inception-resnet-v1-tiny'].imgSize // 28
- */
-export const MODEL_PRESETS = MODELS
-export type { ModelName }
 
 /**
  * The training configuration (every field's default is in DEFAULT_CONFIG).
@@ -120,10 +107,11 @@ export const decodeConfig = (raw: unknown, source: string, base: TrainConfig = D
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${source}: expected an object of options`)
   const unknown = Object.keys(raw).filter(k => !Object.prototype.hasOwnProperty.call(TrainConfig.props, k))
   if (unknown.length) throw new ConfigError(`${source}: unknown option '${unknown[0]}'`)
-  // a model chosen here brings its own shape fields, unless they are given beside it
+  // a model chosen here brings its registry shape fields (width, repeats, stride-2 padding, input
+  // size and channels), unless they are given beside it
   const model = (raw as { model?: unknown }).model
-  const preset = typeof model === 'string' && model !== base.model && Object.prototype.hasOwnProperty.call(MODEL_PRESETS, model)
-    ? (({ network: _n, classifier: _c, preprocess: _p, ...fields }) => fields)(MODEL_PRESETS[model as ModelName])
+  const preset = typeof model === 'string' && model !== base.model && Object.prototype.hasOwnProperty.call(MODELS, model)
+    ? (({ network: _n, classifier: _c, preprocess: _p, ...fields }) => fields)(MODELS[model as ModelName])
     : {}
   const merged = { ...base, ...preset, ...raw }
   const r = TrainConfig.decode(merged)

@@ -6,8 +6,8 @@ import { optimizerByName } from '../lib/optim'
 import { Schedule, constant, cosine, stepDecay, withWarmup } from '../lib/schedule'
 import { Tensor, foldInName, keyFromSeed } from '../lib/tensor'
 import { TrainState } from '../lib/train'
-import { MODEL_PRESETS, TrainConfig } from './config'
-import { NETWORKS } from '../modules'
+import { TrainConfig } from './config'
+import { MODELS, NETWORKS } from '../modules'
 
 /** The pieces of a run that follow from its configuration alone (plus the files it names). */
 
@@ -46,7 +46,7 @@ export const openData = async (c: TrainConfig, log: (s: string) => void): Promis
 }
 
 export const buildNetwork = (c: TrainConfig, classes: number): Layer =>
-  NETWORKS[MODEL_PRESETS[c.model].network]({
+  NETWORKS[MODELS[c.model].network]({
     variant: c.variant, width: c.width, ...(c.repeats ? { repeats: c.repeats } : {}), sameStride2: c.sameStride2, aux: c.aux, classes, dropoutKeep: 1 - c.drop, decay: 1 - c.bnMomentum,
   })
 
@@ -68,7 +68,7 @@ export const optimizerOf = (c: TrainConfig) =>
   optimizerByName(c.opt, { momentum: c.momentum, weightDecay: c.weightDecay, weightDecayAll: c.weightDecayAll, ...(c.optEps !== null ? { epsilon: c.optEps } : {}), ...(c.clipGrad !== null ? { clipGrad: c.clipGrad } : {}) })
 
 /** The classifier's parameter prefix, from the registry ('logits', 'classif', 'last_linear': timm's `default_cfgs`). */
-export const classifierPrefix = (c: TrainConfig): string => MODEL_PRESETS[c.model].classifier
+export const classifierPrefix = (c: TrainConfig): string => MODELS[c.model].classifier
 
 /**
  * The classifier width a weights file was saved with (its classifier weight's first, output,

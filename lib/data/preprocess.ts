@@ -99,13 +99,12 @@ export const centerCrop = (img: RgbImage, size: number): RgbImage => {
 }
 
 /**
- * The model input [1, size, size, inChans] for one image: 3 channels (RGB), or 1 (luma, ITU-R
- * BT.601 weights as PIL's convert('L'), which timm's grey pipelines use).
+ * The model input [1, size, size, 3] for one image.
  *
  * @example
  * const x = preprocess(await readImage('cat.jpg'), PRETRAINED_PREPROCESS['inception-v4']) // [1, 299, 299, 3]
  */
-export const preprocess = (img: RgbImage, cfg: PreprocessConfig, inChans: 1 | 3 = 3): Tensor => {
+export const preprocess = (img: RgbImage, cfg: PreprocessConfig): Tensor => {
   let im = img
   if (!(img.width === cfg.size && img.height === cfg.size)) {
     const shorter = Math.floor(cfg.size / cfg.cropFraction)
@@ -113,8 +112,5 @@ export const preprocess = (img: RgbImage, cfg: PreprocessConfig, inChans: 1 | 3 
     const [w, h] = img.width <= img.height ? [shorter, Math.round(img.height * scale)] : [Math.round(img.width * scale), shorter]
     im = centerCrop(resizeBicubic(img, w, h), cfg.size)
   }
-  const normal = (v: number) => (v / 255 - cfg.mean) / cfg.std
-  if (inChans === 3) return Tensor.adopt([1, cfg.size, cfg.size, 3], im.rgb.map(normal))
-  const rgb = im.rgb
-  return Tensor.adopt([1, cfg.size, cfg.size, 1], Float32Array.from({ length: rgb.length / 3 }, (_, i) => normal(0.299 * rgb[3 * i]! + 0.587 * rgb[3 * i + 1]! + 0.114 * rgb[3 * i + 2]!)))
+  return Tensor.adopt([1, cfg.size, cfg.size, 3], im.rgb.map(v => (v / 255 - cfg.mean) / cfg.std))
 }

@@ -52,7 +52,8 @@ const step = async (name: keyof typeof NETWORKS, size: number, mode: Parameters<
   const { params, state } = net.init(key, shape)
   const x = normal(foldInName(key, 'x'), shape)
   const cpu = await backendFor('cpu')
-  const be = swappable(await backendFor(mode))
+  const own = await backendFor(mode)
+  const be = swappable(own)
   const ctx: Ctx = { training: true, key, backend: be }
   const a = await net.apply(params, state, x, ctx)()
   const dy = normal(foldInName(key, 'dy'), a.y.shape)
@@ -62,7 +63,7 @@ const step = async (name: keyof typeof NETWORKS, size: number, mode: Parameters<
   // logits in inference mode: in training mode at 1×1 maps and batch 2 a batch norm divides by the
   // spread of two values, whose cancellation makes the forward pass itself ill-conditioned
   const infer = { ...ctx, training: false }
-  const y = (await net.apply(params, state, x, { ...infer, backend: be.target = await backendFor(mode) })()).y
+  const y = (await net.apply(params, state, x, { ...infer, backend: own })()).y
   const yCpu = (await net.apply(params, state, x, { ...infer, backend: cpu })()).y
   const weights = flatten(params).map(([, t]) => t.shape)
   const tolerance = roundingTolerance(3 * weights.length, longestReduction(weights, size))
