@@ -4,6 +4,7 @@ import { MODELS, MODEL_NAMES, ModelName } from '../modules'
 import { OPTIMIZERS } from '../lib/optim'
 import { MODES } from '../lib/backend'
 import { ConfigError, flagOf, intIn as int, oneOf } from '../lib/flags'
+import { INTERPOLATIONS } from '../lib/data/resample'
 
 export { ConfigError, flagOf } from '../lib/flags'
 
@@ -19,6 +20,7 @@ const range = (lo: number, hi: number, loOpen: boolean, hiOpen: boolean) =>
 const nullable = <C extends t.Mixed>(c: C) => t.union([c, t.null], `${c.name} or null`)
 
 const Positive = range(0, Infinity, true, false)
+const perChannel = <C extends t.Mixed>(c: C) => t.union([c, t.tuple([c]), t.tuple([c, c, c])], `${c.name}, or three of them (per channel)`)
 const NonNegative = range(0, Infinity, false, false)
 
 /**
@@ -64,9 +66,27 @@ export const TrainConfig = t.type({
   noAug: t.boolean,
   hflip: range(0, 1, false, false),
   cropPad: int(0, 64),
-  /** Pixels in [0, 1] become (x − mean) / std; timm's 0.5 and 0.5 for these networks give [−1, 1]. */
-  mean: range(-10, 10, false, false),
-  std: range(0, 10, true, false),
+  /** Pixels in [0, 1] become (x − mean) / std, one value or one per channel; timm's 0.5 and 0.5 for these networks give [−1, 1]. */
+  mean: perChannel(range(-10, 10, false, false)),
+  std: perChannel(range(0, 10, true, false)),
+  /** timm: RandomResizedCrop and centre-crop evaluation for image files; small: resize the whole image, pad-crop (--crop-pad), as the in-memory sources. */
+  transforms: oneOf(['timm', 'small'] as const),
+  scale: t.tuple([range(0, 1, true, false), range(0, 1, true, false)]),
+  ratio: t.tuple([Positive, Positive]),
+  /** null: bilinear for training (timm's RandomResizedCrop), the model's pretrained one for evaluation (bicubic). */
+  interpolation: nullable(oneOf(INTERPOLATIONS)),
+  /** null: the model's pretrained crop_pct (0.875 for v4, 0.897 for IR-v2), else timm's 0.875. */
+  cropPct: nullable(range(0, 1, true, false)),
+  /** Data worker threads (timm -j); null: half the cores, 1 to 4; 0: decode on the main thread. */
+  workers: nullable(int(0, 64)),
+  prefetch: int(0, 64),
+  /** Examples an epoch takes from a stream (timm --train-num-samples); null: the source's size. */
+  trainNumSamples: nullable(int(1, 2 ** 31 - 1)),
+  shuffleBuffer: int(1, 1_000_000),
+  /** Seconds a stream may stay silent before the run stops with the source named. */
+  dataTimeout: Positive,
+  /** This reader's part I/N of the data ('0/4'); null: RANK/WORLD_SIZE when set, else all. */
+  shard: nullable(t.string),
   data: t.string,
   valData: nullable(t.string),
   valSplit: range(0, 1, false, true),
@@ -93,7 +113,9 @@ export const DEFAULT_CONFIG: TrainConfig = {
   batchSize: 32, epochs: 10, lr: 0.045, opt: 'rmsproptf', optEps: null, momentum: 0.9, weightDecay: 4e-5, weightDecayAll: false, clipGrad: null,
   sched: 'step', decayEpochs: 2, decayRate: 0.94, warmupEpochs: 0, warmupLr: 1e-5, smoothing: 0.1, drop: 0, bnMomentum: 0.1,
   initialCheckpoint: null, resetClassifier: false, resume: null, output: null, seed: 42, numClasses: null,
-  inChans: 1, imgSize: 28, noAug: false, hflip: 0, cropPad: 2, mean: 0.5, std: 0.5, data: 'mnist', valData: null, valSplit: 0,
+  inChans: 1, imgSize: 28, noAug: false, hflip: 0, cropPad: 2, mean: 0.5, std: 0.5,
+  transforms: 'timm', scale: [0.08, 1], ratio: [3 / 4, 4 / 3], interpolation: null, cropPct: null, workers: null, prefetch: 2, trainNumSamples: null, shuffleBuffer: 1000, dataTimeout: 300, shard: null,
+  data: 'mnist', valData: null, valSplit: 0,
   onBadRecord: 'fail', logInterval: 50, evalBatchSize: 100, backend: 'auto',
 }
 

@@ -1,46 +1,54 @@
-import { writeFileSync } from 'fs'
+import { readFileSync, writeFileSync } from 'fs'
 import { isLeft } from 'fp-ts/Either'
-import { Backend, createBackend } from '../lib/backend'
-import { CROP_MODES, CropMode, cropViews, normalize, renderViews, toChannels } from '../lib/data'
-import { importStateDict } from '../lib/io'
-import { metricsOf, probabilities } from '../lib/train'
-import { ConfigError, TrainConfig } from './config'
 import * as t from 'io-ts'
-import { Flags, ValuesOf, decodeFlags, numberIn, oneOf } from '../lib/flags'
+import { Backend, createBackend } from '../lib/backend'
+import { CROP_MODES, CropMode, DataWorkers, dataWorkers, defaultWorkers, recordViews, shardDataset, shardOf, isStream } from '../lib/data'
+import { importStateDict } from '../lib/io'
+import { Counts, evaluateCounts, mergeCounts, metricsOfCounts } from '../lib/train'
+import { countParameters } from '../lib/tree'
+import { ConfigError, TrainConfig } from './config'
+import { Flags, ValuesOf, decodeFlags, oneOf } from '../lib/flags'
 import { TRAIN_USAGE, parseTrainFlagsWith } from './train-flags'
-import { buildNetwork, classesInWeights, inputShape, openData, readWeights } from './train-setup'
+import { buildNetwork, classesInWeights, inputShape, openData, preprocessing, readWeights } from './train-setup'
+import { evaluationProgress } from './evaluate-progress'
 
 /**
  * `rxception evaluate --weights FILE [--weights FILE2 ...] [--crops centre|10|12|144] [--crop-pct P]
- * [--out FILE.json] [model and data options as for train, or --config RUN/config.json]`.
+ * [--shard I/N] [--out FILE.json] [--results-file F --results-format csv|json] [model and data
+ * options as for train]`, or `rxception evaluate --merge part-*.json`.
  * Several weight files make an ensemble: softmax probabilities averaged over crops and models.
- * Prints (and writes) top-1, top-5, loss and the confusion matrix as JSON.
+ * Prints (and writes) top-1, top-5, loss, the confusion matrix and the counts they come from.
  */
 export interface EvaluateFlags {
   /** Weight files (timm names); several make an ensemble. */
   readonly weights: readonly string[]
   /** centre | 10 | 12 | 144 (lib/data/crops.ts). */
   readonly crops: CropMode
-  /** Shorter side ⌊S / cropPct⌋ before cropping; default 1 for centre (training's view), 0.875 otherwise. */
-  readonly cropPct: number
   /** Also write the JSON result there. */
   readonly out?: string
+  /** timm validate.py's results file (model, top1, top1_err, top5, top5_err, param_count, img_size, crop_pct, interpolation). */
+  readonly resultsFile?: string
+  readonly resultsFormat: 'csv' | 'json'
 }
 
 export const EVALUATE_USAGE = `usage: rxception evaluate --weights FILE.safetensors [--weights FILE2 ...] [options]
+       rxception evaluate --merge part-0.json part-1.json ...
   --crops MODE         centre (default) | 10 | 12 | 144 (see lib/data/crops.ts for the geometry)
-  --crop-pct P         shorter side resized to floor(S / P) before cropping (default 1 for centre, 0.875 otherwise)
+  --crop-pct P         shorter side resized to floor(S / P) before cropping (default: the model's, else 0.875)
+  --shard I/N          evaluate part I of N (RANK/WORLD_SIZE when set); the result holds counts to --merge
   --out FILE.json      also write the result there
+  --results-file F     timm validate.py's results (--results-format csv | json, default csv)
   --config RUN/config.json and the train options choose the network and the data: evaluates
   --val-data, else mnist's held-out split for --data mnist, else --data`
 
 export const EVALUATE_FLAGS = {
   weights: { kind: 'strings', codec: t.array(t.string, 'one or more .safetensors files'), help: 'weights (repeat for an ensemble)' },
   crops: { kind: 'string', codec: oneOf(CROP_MODES), help: 'centre | 10 | 12 | 144' },
-  cropPct: { kind: 'number', codec: t.union([numberIn(0, 1, true), t.null], 'a number in (0, 1]'), help: 'shorter side floor(S / P) before cropping' },
   out: { kind: 'string', codec: t.union([t.string, t.null], 'a file path'), help: 'also write the JSON there' },
+  resultsFile: { kind: 'string', codec: t.union([t.string, t.null], 'a file path'), help: "timm validate.py's results file" },
+  resultsFormat: { kind: 'string', codec: oneOf(['csv', 'json'] as const), help: 'csv | json' },
 } as const satisfies Flags
-const EVALUATE_DEFAULTS: ValuesOf<typeof EVALUATE_FLAGS> = { weights: [], crops: 'centre', cropPct: null, out: null }
+const EVALUATE_DEFAULTS: ValuesOf<typeof EVALUATE_FLAGS> = { weights: [], crops: 'centre', out: null, resultsFile: null, resultsFormat: 'csv' }
 
 /** The evaluate options and the train options beside them (which choose the network and the data). */
 export const parseEvaluateFlags = (argv: readonly string[]): { flags: EvaluateFlags; config: TrainConfig } => {
@@ -48,43 +56,141 @@ export const parseEvaluateFlags = (argv: readonly string[]): { flags: EvaluateFl
   const { config, extra } = parseTrainFlagsWith(argv, kinds, undefined, 'evaluate')
   const v = decodeFlags(extra, EVALUATE_FLAGS, EVALUATE_DEFAULTS)
   if (v.weights.length === 0) throw new ConfigError('evaluate: --weights FILE.safetensors is required (repeat it for an ensemble)')
-  return { config, flags: { weights: v.weights, crops: v.crops, cropPct: v.cropPct ?? (v.crops === 'centre' ? 1 : 0.875), ...(v.out ? { out: v.out } : {}) } }
+  return { config, flags: { weights: v.weights, crops: v.crops, resultsFormat: v.resultsFormat, ...(v.out ? { out: v.out } : {}), ...(v.resultsFile ? { resultsFile: v.resultsFile } : {}) } }
+}
+
+/** What one evaluation (or a merge of shards) reports. */
+export interface EvaluationResult {
+  readonly data: string
+  readonly model: string
+  readonly examples: number
+  readonly crops: CropMode
+  readonly cropPct: number
+  readonly imgSize: number
+  readonly interpolation: string
+  readonly paramCount: number
+  readonly models: readonly string[]
+  readonly shard: string | null
+  readonly top1: number
+  readonly top5: number
+  readonly loss: number
+  readonly confusion: number[][]
+  readonly counts: Counts
+}
+
+const resultOf = (base: Omit<EvaluationResult, 'examples' | 'top1' | 'top5' | 'loss' | 'confusion' | 'counts'>, counts: Counts): EvaluationResult => {
+  const m = metricsOfCounts(counts)
+  return { ...base, examples: m.examples, top1: m.top1, top5: m.top5, loss: m.loss, confusion: m.confusion, counts }
 }
 
 /**
- * Evaluates weight files (an ensemble when several) on the configuration's held-out data with the
- * chosen crops; softmax probabilities are averaged over crops and models.
+ * Evaluates weight files (an ensemble when several) on the configuration's held-out data (this
+ * reader's shard of it) with the chosen crops, streaming: memory is the batches in flight.
  *
  * @example
- * const r = await runEvaluation(decodeConfig({}, 'mine'), { weights: ['a.safetensors', 'b.safetensors'], crops: '10', cropPct: 0.875 }, backend, console.error)
- * r.top1, r.confusion
+ * const r = await runEvaluation(decodeConfig({}, 'mine'), { weights: ['a.safetensors', 'b.safetensors'], crops: '10', resultsFormat: 'csv' }, backend, console.error)
+ * r.top1, r.counts
  */
-export const runEvaluation = async (config: TrainConfig, f: EvaluateFlags, backend: Backend, log: (s: string) => void) => {
-  const data = await openData(config, log)
-  const dataset = data.heldOut ?? data.train
+export const runEvaluation = async (config: TrainConfig, f: EvaluateFlags, backend: Backend, log: (s: string) => void, progress?: (done: number, total: number) => void): Promise<EvaluationResult> => {
+  const shard = shardOf(config.shard)
+  const data = await openData(config, log, { shard: false, heldOutShard: shard })
+  const whole = data.heldOut ?? data.train
+  // wds shards are split whole when opened; random-access records by a keyed partition here
+  const dataset = isStream(whole) ? whole : shardDataset(whole, shard, [config.seed, 0])
   const first = await readWeights(f.weights[0]!)
-  const classes = config.numClasses ?? classesInWeights(first, config) ?? dataset.classes
+  const classes = config.numClasses ?? classesInWeights(first, config) ?? whole.classes
   const net = buildNetwork(config, classes)
-  const toC = toChannels(config.inChans)
-  const norm = normalize(config.mean, config.std)
-  const views = (e: { image: import('../lib/tensor').Tensor; label: number }) => {
-    const img = toC(e, [0, 0]).image
-    const geometry = cropViews(img.shape[0]!, img.shape[1]!, config.imgSize, f.crops, f.cropPct)
-    return renderViews(img, config.imgSize, geometry).map(image => norm({ image, label: e.label }, [0, 0]))
-  }
-  let sum: Float64Array | undefined
+  const sets = []
   for (const [i, file] of f.weights.entries()) {
-    const tensors = i === 0 ? first : await readWeights(file)
-    const loaded = importStateDict(net.spec(inputShape(config)), tensors, file)
+    const loaded = importStateDict(net.spec(inputShape(config)), i === 0 ? first : await readWeights(file), file)
     if (isLeft(loaded)) throw loaded.left
-    log(`${file}: ${f.crops} crop${f.crops === 'centre' ? '' : 's'} over ${dataset.size} examples of ${dataset.name}`)
-    const p = await probabilities({ net, params: loaded.right.params, state: loaded.right.state, dataset, views, batchSize: config.evalBatchSize, classes, backend })
-    sum = sum ? sum.map((v, j) => v + p[j]!) : p
+    sets.push(loaded.right)
   }
-  const mean = sum!.map(v => v / f.weights.length)
-  const labels = Array.from({ length: dataset.size }, (_, i) => dataset.get(i).label)
-  const m = metricsOf(mean, labels, classes)
-  return { data: dataset.name, examples: m.examples, crops: f.crops, cropPct: f.cropPct, models: f.weights, top1: m.top1, top5: m.top5, loss: m.loss, confusion: m.confusion }
+  const prep = preprocessing(config).eval
+  const transform = prep.image ?? preprocessing({ ...config, transforms: 'timm' }).eval.image!
+  const cropPct = transform.crop.kind === 'centre' ? transform.crop.cropPct : 0.875
+  const n = config.workers ?? defaultWorkers()
+  const workers: DataWorkers | undefined = n > 0 ? dataWorkers(n) : undefined
+  log(`${f.weights.join(' + ')}: ${f.crops} crop${f.crops === 'centre' ? '' : 's'} over ${dataset.size} examples of ${dataset.name}`)
+  try {
+    const counts = await evaluateCounts({
+      net, params: sets[0]!.params, state: sets[0]!.state, more: sets.slice(1), dataset, batchSize: config.evalBatchSize, classes, backend,
+      views: recordViews({ ...prep, ...(workers ? { workers } : {}) }, f.crops, cropPct, transform), prefetch: config.prefetch, ...(progress ? { onProgress: progress } : {}),
+    })
+    return resultOf({
+      data: whole.name, model: config.model, crops: f.crops, cropPct, imgSize: config.imgSize, interpolation: transform.interpolation,
+      paramCount: countParameters(sets[0]!.params), models: f.weights, shard: shard ? `${shard.index}/${shard.count}` : null,
+    }, counts)
+  } finally {
+    await workers?.close()
+  }
+}
+
+const CountsCodec = t.type({ examples: t.number, top1: t.number, top5: t.number, lossSum: t.number, confusion: t.array(t.array(t.number)) })
+const PartCodec = t.type({
+  data: t.string, model: t.string, crops: t.string, cropPct: t.number, imgSize: t.number, interpolation: t.string, paramCount: t.number,
+  models: t.array(t.string), shard: t.union([t.string, t.null]), counts: CountsCodec,
+}, 'an evaluation result written by rxception evaluate --shard I/N --out FILE')
+
+/**
+ * Adds shard results (`evaluate --shard I/N --out part-I.json`): the parts must be one evaluation's
+ * (same data, model, weights and crops) and each shard of 0..N−1 exactly once. The merged top-1,
+ * top-5, loss and confusion matrix are the unsharded run's.
+ *
+ * @example
+ * const whole = mergeResults(['part-0.json', 'part-1.json'])
+ */
+export const mergeResults = (files: readonly string[]): EvaluationResult => {
+  if (files.length === 0) throw new ConfigError('evaluate --merge: give the part files (part-*.json)')
+  const parts = files.map(file => {
+    let json: unknown
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8'))
+    } catch (e) {
+      throw new ConfigError(`evaluate --merge: ${file}: ${(e as Error).message}`)
+    }
+    const r = PartCodec.decode(json)
+    if (isLeft(r)) throw new ConfigError(`evaluate --merge: ${file}: expected ${PartCodec.name}`)
+    return { file, part: r.right }
+  })
+  const first = parts[0]!.part
+  const same = (p: typeof first) => p.data === first.data && p.model === first.model && p.crops === first.crops && p.models.join() === first.models.join() && p.cropPct === first.cropPct
+  const odd = parts.find(p => !same(p.part))
+  if (odd) throw new ConfigError(`evaluate --merge: ${odd.file} is another evaluation (data, model, weights or crops differ from ${parts[0]!.file})`)
+  const shards = parts.map(p => p.part.shard)
+  const count = Number(shards[0]?.split('/')[1] ?? 1)
+  const seen = new Set(shards)
+  const expected = Array.from({ length: count }, (_, i) => `${i}/${count}`)
+  if (shards.some(s => s === null) || seen.size !== shards.length || expected.some(s => !seen.has(s)) || shards.length !== count) {
+    throw new ConfigError(`evaluate --merge: expected shards ${expected.join(', ')} once each, got ${shards.map(s => s ?? 'unsharded').join(', ')}`)
+  }
+  const counts = parts.map(p => p.part.counts).reduce(mergeCounts)
+  const { counts: _c, shard: _s, ...base } = first
+  return resultOf({ ...base, crops: first.crops as CropMode, shard: null }, counts)
+}
+
+/**
+ * timm validate.py's results row: top-1/top-5 and their errors in percent (3 decimals), parameters
+ * in millions (2 decimals).
+ *
+ * @example
+ * writeFileSync('results.csv', timmResults(result, 'csv'))
+ */
+export const timmResults = (r: EvaluationResult, format: 'csv' | 'json'): string => {
+  const row = {
+    model: r.model, top1: +(100 * r.top1).toFixed(3), top1_err: +(100 - 100 * r.top1).toFixed(3), top5: +(100 * r.top5).toFixed(3), top5_err: +(100 - 100 * r.top5).toFixed(3),
+    param_count: +(r.paramCount / 1e6).toFixed(2), img_size: r.imgSize, crop_pct: r.cropPct, interpolation: r.interpolation,
+  }
+  if (format === 'json') return `${JSON.stringify([row], null, 4)}\n`
+  return `${Object.keys(row).join(',')}\n${Object.values(row).join(',')}\n`
+}
+
+const report = (result: EvaluationResult, flags: Pick<EvaluateFlags, 'out' | 'resultsFile' | 'resultsFormat'>) => {
+  const json = JSON.stringify(result)
+  if (flags.out) writeFileSync(flags.out, `${json}\n`)
+  if (flags.resultsFile) writeFileSync(flags.resultsFile, timmResults(result, flags.resultsFormat))
+  console.error(`top-1 ${(100 * result.top1).toFixed(2)}%, top-5 ${(100 * result.top5).toFixed(2)}% over ${result.examples} examples (${result.crops} crops, ${result.models.length} model${result.models.length > 1 ? 's' : ''}${result.shard ? `, shard ${result.shard}` : ''})`)
+  console.log(json)
 }
 
 export const evaluateCommand = async (argv: readonly string[]): Promise<void> => {
@@ -92,15 +198,28 @@ export const evaluateCommand = async (argv: readonly string[]): Promise<void> =>
     console.log(`${EVALUATE_USAGE}\n\n${TRAIN_USAGE}`)
     return
   }
+  const merge = argv.indexOf('--merge')
+  if (merge >= 0) {
+    const rest = [...argv.slice(0, merge), ...argv.slice(merge + 1)]
+    const flagged = rest.filter(a => a.startsWith('--'))
+    const files = rest.filter((a, i) => !a.startsWith('--') && !(i > 0 && ['--out', '--results-file', '--results-format'].includes(rest[i - 1]!)))
+    const value = (flag: string) => (rest.includes(flag) ? rest[rest.indexOf(flag) + 1] : undefined)
+    const unknown = flagged.find(f => !['--out', '--results-file', '--results-format'].includes(f))
+    if (unknown) throw new ConfigError(`evaluate --merge: ${unknown} is not an option here (--out, --results-file, --results-format)`)
+    const format = value('--results-format') ?? 'csv'
+    if (format !== 'csv' && format !== 'json') throw new ConfigError(`--results-format: expected csv | json, got '${format}'`)
+    report(mergeResults(files), { resultsFormat: format, ...(value('--out') ? { out: value('--out')! } : {}), ...(value('--results-file') ? { resultsFile: value('--results-file')! } : {}) })
+    return
+  }
   const { flags, config } = parseEvaluateFlags(argv)
   const backend = await createBackend(config.backend)
+  const bar = evaluationProgress()
   try {
-    const result = await runEvaluation(config, flags, backend, s => console.error(s))
-    const json = JSON.stringify(result)
-    if (flags.out) writeFileSync(flags.out, `${json}\n`)
-    console.error(`top-1 ${(100 * result.top1).toFixed(2)}%, top-5 ${(100 * result.top5).toFixed(2)}% over ${result.examples} examples (${result.crops} crops, ${result.models.length} model${result.models.length > 1 ? 's' : ''})`)
-    console.log(json)
+    const result = await runEvaluation(config, flags, backend, s => console.error(s), bar.update)
+    bar.stop()
+    report(result, flags)
   } finally {
+    bar.stop()
     await backend.destroy()
   }
 }

@@ -4,7 +4,7 @@
  */
 import { lastValueFrom, tap } from 'rxjs'
 import { Backend } from '../lib/backend'
-import { Dataset, normalize } from '../lib/data'
+import { arrayDataset, normalize } from '../lib/data'
 import { batchNorm, conv2d, dense, globalAvgPool, named, serial } from '../lib/nn'
 import { rmsproptf } from '../lib/optim'
 import { stepDecay } from '../lib/schedule'
@@ -15,7 +15,7 @@ export const customTraining = async (backend: Backend, epochs = 3) => {
   // a network: conv, batch norm with ReLU, pool, classifier
   const net = serial(named('conv', conv2d({ filters: 8, kernel: 3 })), named('bn', batchNorm({ relu: true })), globalAvgPool(), named('fc', dense(2)))
   // a source: bright (1) or dark (0) 8×8 images
-  const source: Dataset = { name: 'bright-or-dark', size: 64, classes: 2, get: i => ({ image: Tensor.fill([8, 8, 1], (i % 2) * 0.5 + 0.25), label: i % 2 }) }
+  const source = arrayDataset('bright-or-dark', Array.from({ length: 64 }, (_, i) => ({ image: Tensor.fill([8, 8, 1], (i % 2) * 0.5 + 0.25), label: i % 2 })), 2)
   const key = keyFromSeed(0)
   const { params, state } = net.init(key, [8, 8, 8, 1])
   const optimizer = rmsproptf()

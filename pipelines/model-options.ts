@@ -8,7 +8,7 @@ export interface ModelChoice {
   readonly model: keyof typeof NETWORKS
   readonly options: NetworkOptions
   readonly input: number
-  readonly channels: number
+  readonly channels: 1 | 3
 }
 
 /**

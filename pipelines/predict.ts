@@ -4,10 +4,9 @@ import * as path from 'path'
 import { Backend } from '../lib/backend'
 import { readImage } from '../lib/data/image'
 import { preprocess } from '../lib/data/preprocess'
-import { toChannels } from '../lib/data/transforms'
 import { PRETRAINED_PREPROCESS } from '../modules'
 import { importStateDict, readSafetensors } from '../lib/io'
-import { Tensor, keyFromSeed } from '../lib/tensor'
+import { keyFromSeed } from '../lib/tensor'
 import { ModelChoice, buildModel } from './model-options'
 
 /**
@@ -49,13 +48,6 @@ const softmax = (z: ArrayLike<number>): number[] => {
  * The [1, size, size, 3] model input with `channels` channels: grey is toChannels' luma, taken after
  * normalising (its weights sum to 1, so it commutes with the affine normalisation).
  */
-const ofChannels = (x: Tensor, channels: number): Tensor => {
-  if (channels === 3) return x
-  const [, h, w] = x.shape as [number, number, number, number]
-  const grey = toChannels(1)({ image: x.reshape([h, w, 3]), label: 0 }, keyFromSeed(0)).image
-  return grey.reshape([1, h, w, 1])
-}
-
 /**
  * Each image is classified or, when it cannot be read, reported with why; one bad image does not
  * stop the others.
@@ -76,7 +68,7 @@ export const predict = async (choice: ModelChoice, weights: string, images: read
   for (const image of images) {
     let x
     try {
-      x = ofChannels(preprocess(await readImage(image), cfg), choice.channels)
+      x = preprocess(await readImage(image), cfg, choice.channels)
     } catch (e) {
       out.push({ image, error: (e as Error).message })
       continue

@@ -3,11 +3,13 @@ import { ConfigError, DEFAULT_CONFIG, TrainConfig, decodeConfig, flagOf } from '
 import { FlagKind, tokenize } from '../lib/flags'
 
 /** Keys whose value may be null and is a number when given (the other nullable ones are paths). */
-const NULLABLE_NUMBERS = new Set(['optEps', 'clipGrad', 'numClasses'])
+const NULLABLE_NUMBERS = new Set(['optEps', 'clipGrad', 'numClasses', 'cropPct', 'workers', 'trainNumSamples'])
+/** Keys given as comma lists. */
+const LISTS = new Set(['repeats', 'scale', 'ratio'])
 
 /** Each option's kind on the command line, from its default's type. */
 export const TRAIN_KINDS: Record<string, FlagKind> = Object.fromEntries(
-  Object.entries(DEFAULT_CONFIG).map(([k, v]) => [k, k === 'repeats' ? 'numbers' : typeof v === 'boolean' ? 'boolean' : typeof v === 'number' || NULLABLE_NUMBERS.has(k) ? 'number' : 'string']),
+  Object.entries(DEFAULT_CONFIG).map(([k, v]) => [k, LISTS.has(k) ? 'numbers' : k === 'mean' || k === 'std' ? 'numbers' : typeof v === 'boolean' ? 'boolean' : typeof v === 'number' || NULLABLE_NUMBERS.has(k) ? 'number' : 'string']),
 )
 
 /**
@@ -24,7 +26,7 @@ export const parseTrainFlags = (argv: readonly string[], base: TrainConfig = DEF
 
 /** parseTrainFlags for a command that adds options of its own (evaluate): those come back raw, by key. */
 export const parseTrainFlagsWith = (argv: readonly string[], extra: Record<string, FlagKind>, base: TrainConfig = DEFAULT_CONFIG, command = 'train') => {
-  const { raw } = tokenize(command, argv, { ...TRAIN_KINDS, ...extra, config: 'string' }, { aliases: { '-b': '--batch-size' } })
+  const { raw } = tokenize(command, argv, { ...TRAIN_KINDS, ...extra, config: 'string' }, { aliases: { '-b': '--batch-size', '-j': '--workers' } })
   const own: Record<string, unknown> = {}
   const flags: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(raw)) (k in extra ? own : flags)[k] = v
@@ -76,9 +78,20 @@ export const TRAIN_HELP: Readonly<Record<keyof typeof DEFAULT_CONFIG, string>> =
   noAug: "no augmentation (crop padding, flips)",
   hflip: "horizontal flip probability",
   cropPad: "random-crop padding in pixels",
-  mean: "pixels in [0, 1] become (x - mean) / std",
+  mean: "pixels in [0, 1] become (x - mean) / std; one value, or three (per channel)",
   std: "see --mean",
-  data: "training data: mnist | folder:DIR | idx:IMAGES,LABELS | ndjson:FILE | ndjson:-",
+  transforms: "image files: timm (RandomResizedCrop, centre-crop evaluation) or small (resize whole, pad-crop)",
+  scale: "RandomResizedCrop's area fraction range (timm --scale)",
+  ratio: "RandomResizedCrop's aspect ratio range (timm --ratio)",
+  interpolation: "bilinear | bicubic (null: bilinear to train, the model's pretrained one to evaluate)",
+  cropPct: "evaluation: shorter side floor(S / P), centre crop S (null: the model's pretrained, else 0.875)",
+  workers: "data worker threads (timm -j; null: half the cores, 1-4; 0: main thread)",
+  prefetch: "batches prepared ahead of the step (memory: that many batches)",
+  trainNumSamples: "examples per epoch from a stream (timm --train-num-samples; null: the source's size)",
+  shuffleBuffer: "wds: examples held in the keyed shuffle buffer",
+  dataTimeout: "seconds a stream may stay silent before the run stops",
+  shard: "this reader's part I/N of the data (null: RANK/WORLD_SIZE, else all)",
+  data: "training data: mnist | folder:DIR | wds:SHARDS | idx:IMAGES,LABELS | ndjson:FILE | ndjson:-",
   valData: "held-out data, same forms (null: --val-split, or the source's own)",
   valSplit: "fraction of the training data held out (keyed by --seed)",
   onBadRecord: "a record that cannot be read: fail, or skip and count it",
@@ -90,4 +103,5 @@ export const TRAIN_HELP: Readonly<Record<keyof typeof DEFAULT_CONFIG, string>> =
 export const TRAIN_USAGE = `usage: rxception train [options]      (timm's train.py names where it has the option)
 ${Object.entries(DEFAULT_CONFIG).map(([k, v]) => `  ${flagOf(k).padEnd(24)} ${TRAIN_HELP[k as keyof typeof DEFAULT_CONFIG]} (default ${JSON.stringify(v)})`).join('\n')}
   --config FILE.json       options as a JSON object (camelCase keys); flags override it
-  -b                       same as --batch-size`
+  -b                       same as --batch-size
+  -j                       same as --workers`

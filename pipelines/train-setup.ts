@@ -1,48 +1,79 @@
 import { isLeft } from 'fp-ts/Either'
-import { Dataset, ExampleOp, Loaded, compose, mnist, normalize, openSource, randomCrop, randomFlip, resize, subset, toChannels, permutation } from '../lib/data'
+import { Dataset, ImageTransform, Loaded, Preparation, compose, mnist, normalize, openSource, randomCrop, randomFlip, resize, subset, toChannels, permutation, shardDataset, shardOf, Shard, StreamSource, openWds, ndjsonStream, ndjsonRecord, lines } from '../lib/data'
 import { importStateDict, readSafetensors } from '../lib/io'
 import { Layer } from '../lib/nn'
 import { optimizerByName } from '../lib/optim'
 import { Schedule, constant, cosine, stepDecay, withWarmup } from '../lib/schedule'
 import { Tensor, foldInName, keyFromSeed } from '../lib/tensor'
 import { TrainState } from '../lib/train'
-import { TrainConfig } from './config'
+import { ConfigError, TrainConfig } from './config'
 import { MODELS, NETWORKS } from '../modules'
 
 /** The pieces of a run that follow from its configuration alone (plus the files it names). */
 
 export interface RunData {
-  readonly train: Dataset
-  readonly heldOut?: Dataset
+  readonly train: Dataset | StreamSource
+  readonly heldOut?: Dataset | StreamSource
   readonly skipped: number
 }
 
 /**
- * Opens --data and --val-data. Without --val-data, mnist trains on its training split and
- * evaluates on its held-out tenth; other sources hold out --val-split of their examples (a keyed
- * draw from --seed) or train on everything.
+ * A source by its --data syntax: `wds:` shards and `ndjson:-` with --train-num-samples open as
+ * streams (read in order, bounded memory); the rest as random-access records.
  */
-export const openData = async (c: TrainConfig, log: (s: string) => void): Promise<RunData> => {
+const openAny = async (c: TrainConfig, spec: string, log: (s: string) => void, o: { training: boolean; shard: Shard | null }): Promise<Loaded | { stream: StreamSource }> => {
+  const onSkip = (where: string, reason: string) => log(`skipped ${where}: ${reason}`)
+  if (spec.startsWith('wds:')) {
+    return {
+      stream: await openWds(spec.slice(4), {
+        key: foldInName(keyFromSeed(c.seed), 'wds'), shuffleBuffer: o.training ? c.shuffleBuffer : 1, onBad: c.onBadRecord, dataTimeout: c.dataTimeout,
+        shard: o.shard, trainNumSamples: o.training ? c.trainNumSamples : null, numClasses: c.numClasses, log, onSkip,
+      }),
+    }
+  }
+  if (spec === 'ndjson:-' && c.trainNumSamples !== null && o.training) {
+    if (c.numClasses === null) throw new ConfigError('--data ndjson:- with --train-num-samples: a stream does not say how many classes it has; pass --num-classes')
+    return { stream: ndjsonStream('stdin', lines(process.stdin), { size: c.trainNumSamples, classes: c.numClasses, dataTimeout: c.dataTimeout, onBad: c.onBadRecord, onSkip }, line => ndjsonRecord(line, process.cwd())) }
+  }
+  return openSource(spec, { onBad: c.onBadRecord })
+}
+
+/**
+ * Opens --data and --val-data (listing records, decoding nothing). Without --val-data, mnist
+ * trains on its training split and evaluates on its held-out tenth; other sources hold out
+ * --val-split of their examples (a keyed draw from --seed) or train on everything. The training
+ * part is then this reader's --shard (RANK/WORLD_SIZE) of it, unless `o.shard` is false; held-out
+ * wds shards are split by `o.heldOutShard` (evaluate --shard).
+ */
+export const openData = async (c: TrainConfig, log: (s: string) => void, o: { readonly shard?: boolean; readonly heldOutShard?: Shard | null } = {}): Promise<RunData> => {
   const report = (what: string, l: Loaded) => {
     for (const s of l.skipped.slice(0, 5)) log(`skipped ${s.where}: ${s.reason}`)
     if (l.skipped.length) log(`${what}: skipped ${l.skipped.length} bad record${l.skipped.length > 1 ? 's' : ''}`)
     return l.skipped.length
   }
-  const opts = { onBad: c.onBadRecord }
-  const tr = await openSource(c.data, opts)
-  let skipped = report('--data', tr)
-  if (c.valData) {
-    const v = await openSource(c.valData, opts)
-    skipped += report('--val-data', v)
-    return { train: tr.dataset, heldOut: v.dataset, skipped }
+  const shard = o.shard === false ? null : shardOf(c.shard)
+  const mine = (d: Dataset) => shardDataset(d, shard, keyFromSeed(c.seed))
+  const tr = await openAny(c, c.data, log, { training: true, shard })
+  const held = async (): Promise<{ set: Dataset | StreamSource; skipped: number } | undefined> => {
+    if (!c.valData) return undefined
+    const v = await openAny(c, c.valData, log, { training: false, shard: o.heldOutShard ?? null })
+    return 'stream' in v ? { set: v.stream, skipped: 0 } : { set: v.dataset, skipped: report('--val-data', v) }
   }
-  if (c.data === 'mnist' && c.valSplit === 0) return { train: tr.dataset, heldOut: mnist().heldOut, skipped }
+  if ('stream' in tr) {
+    if (c.valSplit > 0) throw new ConfigError(`--val-split: ${c.data} is read as a stream and cannot be split; give --val-data`)
+    const v = await held()
+    return { train: tr.stream, ...(v ? { heldOut: v.set } : {}), skipped: v?.skipped ?? 0 }
+  }
+  let skipped = report('--data', tr)
+  const v = await held()
+  if (v) return { train: mine(tr.dataset), heldOut: v.set, skipped: skipped + v.skipped }
+  if (c.data === 'mnist' && c.valSplit === 0) return { train: mine(tr.dataset), heldOut: mnist().heldOut, skipped }
   if (c.valSplit > 0) {
     const order = permutation(foldInName(keyFromSeed(c.seed), 'val-split'), tr.dataset.size)
     const n = Math.round(c.valSplit * tr.dataset.size)
-    return { train: subset(tr.dataset, tr.dataset.name, order.slice(n)), heldOut: subset(tr.dataset, `${tr.dataset.name} (held-out)`, order.slice(0, n)), skipped }
+    return { train: mine(subset(tr.dataset, tr.dataset.name, order.slice(n))), heldOut: subset(tr.dataset, `${tr.dataset.name} (held-out)`, order.slice(0, n)), skipped }
   }
-  return { train: tr.dataset, skipped }
+  return { train: mine(tr.dataset), skipped }
 }
 
 export const buildNetwork = (c: TrainConfig, classes: number): Layer =>
@@ -52,11 +83,26 @@ export const buildNetwork = (c: TrainConfig, classes: number): Layer =>
 
 export const inputShape = (c: TrainConfig): number[] => [c.batchSize, c.imgSize, c.imgSize, c.inChans]
 
-/** Training and evaluation preprocessing: channels, size, then (training) augmentation, then [−1, 1]. */
-export const preprocessing = (c: TrainConfig): { train: ExampleOp; eval: ExampleOp } => {
+/**
+ * Training and evaluation preparation. In-memory examples (mnist, idx, pixel records): channels,
+ * size, then (training) pad-crop and flip, then normalisation (the small-image path). Image files
+ * and stream members with --transforms timm: timm's RandomResizedCrop (--scale, --ratio) and flip
+ * to train, shorter side ⌊S / crop-pct⌋ and centre crop to evaluate (lib/data/image-transform.ts);
+ * with --transforms small they take the small-image path too.
+ */
+export const preprocessing = (c: TrainConfig): { train: Preparation; eval: Preparation } => {
   const base = [toChannels(c.inChans), resize(c.imgSize)]
   const aug = c.noAug ? [] : [randomCrop(c.cropPad), randomFlip(c.hflip)]
-  return { train: compose(...base, ...aug, normalize(c.mean, c.std)), eval: compose(...base, normalize(c.mean, c.std)) }
+  const small = { train: compose(...base, ...aug, normalize(c.mean, c.std)), eval: compose(...base, normalize(c.mean, c.std)) }
+  if (c.transforms === 'small') return { train: { prepare: small.train }, eval: { prepare: small.eval } }
+  const pretrained = MODELS[c.model].preprocess
+  const common = { size: c.imgSize, channels: c.inChans, mean: typeof c.mean === 'number' ? [c.mean] : c.mean, std: typeof c.std === 'number' ? [c.std] : c.std }
+  // --no-aug is timm's transforms_noaug_train: shorter side to S, centre crop (crop_pct 1)
+  const train: ImageTransform = c.noAug
+    ? { ...common, interpolation: c.interpolation ?? 'bilinear', crop: { kind: 'centre', cropPct: 1 }, hflip: 0 }
+    : { ...common, interpolation: c.interpolation ?? 'bilinear', crop: { kind: 'random-resized', scale: c.scale, ratio: c.ratio }, hflip: c.hflip }
+  const evaluation: ImageTransform = { ...common, interpolation: c.interpolation ?? pretrained.interpolation, crop: { kind: 'centre', cropPct: c.cropPct ?? pretrained.cropPct }, hflip: 0 }
+  return { train: { prepare: small.train, image: train }, eval: { prepare: small.eval, image: evaluation } }
 }
 
 export const scheduleOf = (c: TrainConfig, stepsPerEpoch: number): Schedule => {

@@ -7,6 +7,7 @@ import { stepsPerEpoch } from '../lib/data'
 import { exportStateDict, writeSafetensors } from '../lib/io'
 import { TrainConfig } from './config'
 import { EventOf, rssMiB, TrainEvent, TrainState, evaluate, milestoneLine, progressLine, readCheckpoint, reportHtml, serializable, train, writeCheckpoint } from '../lib/train'
+import { DataRecord, Dataset, StreamSource, isStream, dataWorkers, decoderName, defaultWorkers, prepareAnywhere } from '../lib/data'
 import { buildNetwork, classesInWeights, classifierPrefix, initialState, openData, optimizerOf, preprocessing, readWeights, scheduleOf } from './train-setup'
 
 export interface TrainIo {
@@ -54,6 +55,11 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
   const initial = resumed ?? initialState(config, net, p => optimizer.init(p), weights && { file: config.initialCheckpoint!, tensors: weights, classifier: classifierPrefix(config) })
   const per = stepsPerEpoch(data.train, config.batchSize)
   const prep = preprocessing(config)
+  const workerCount = config.workers ?? defaultWorkers()
+  const workers = workerCount > 0 && (hasFiles(data.train) || (data.heldOut && hasFiles(data.heldOut))) ? dataWorkers(workerCount) : undefined
+  if (workers) io.log(`data: ${workers.size} worker thread${workers.size > 1 ? 's' : ''} decoding with ${decoderName()}, ${config.prefetch} batches prefetched`)
+  const evalPrep = { ...prep.eval, ...(workers ? { workers } : {}) }
+  const skippedPerEpoch = new Map<number, number>()
   writeFileSync(path.join(out, 'config.json'), JSON.stringify(config, null, 2))
   const eventsFile = path.join(out, 'events.ndjson')
   if (!resumed) writeFileSync(eventsFile, '')
@@ -70,7 +76,7 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
   const heldOut = data.heldOut
   const evaluation = (e: EventOf<'epoch'>) => defer(async (): Promise<TrainEvent> => {
     const t = performance.now()
-    const m = await evaluate({ net, params: e.snapshot.params, state: e.snapshot.state, dataset: heldOut!, views: x => [prep.eval(x, [0, 0])], batchSize: config.evalBatchSize, classes, backend })
+    const m = await evaluate({ net, params: e.snapshot.params, state: e.snapshot.state, dataset: heldOut!, views: async r => [await prepareAnywhere(r, evalPrep, [0, 0])], batchSize: config.evalBatchSize, classes, backend, prefetch: config.prefetch })
     lastEval = { type: 'eval', step: e.step, epoch: e.epoch, top1: m.top1, top5: m.top5, loss: m.loss, examples: m.examples, seconds: (performance.now() - t) / 1000 }
     return lastEval
   })
@@ -85,7 +91,15 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
 
   const events = connectable(train({
     net, optimizer, schedule: scheduleOf(config, per), classes, smoothing: config.smoothing, backend,
-    dataset: data.train, plan: { batchSize: config.batchSize, key: foldKey(initial), shuffle: true, prepare: prep.train },
+    dataset: data.train,
+    plan: {
+      batchSize: config.batchSize, key: foldKey(initial), shuffle: true, ...prep.train, ...(workers ? { workers } : {}), prefetch: config.prefetch, onBad: config.onBadRecord,
+      onSkip: s => {
+        const epoch = Math.floor(s.step / per)
+        skippedPerEpoch.set(epoch, (skippedPerEpoch.get(epoch) ?? 0) + 1)
+        io.log(`skipped ${s.where}: ${s.reason} (step ${s.step}; a keyed replacement took its place)`)
+      },
+    },
     epochs: config.epochs, initial, ...(io.stop ? { stop: io.stop } : {}),
   }).pipe(
     // evaluation and checkpoints: operators on the event stream, in order, while the loop goes on
@@ -139,8 +153,13 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
   } catch (e) {
     appendFileSync(eventsFile, `${JSON.stringify({ type: 'error', message: (e as Error).message })}\n`)
     throw new Error(`${(e as Error).message}; the last good checkpoint is ${ckptFile} (if one was written)`)
+  } finally {
+    await workers?.close()
   }
 }
+
+/** Whether a dataset's records are files or stream bytes (decoded by the data workers); a look at its first record. */
+const hasFiles = (d: Dataset | StreamSource): boolean => isStream(d) || (d.size > 0 && (d.record(0) as DataRecord).kind !== 'example')
 
 /** The data order's key, independent of the parameter initialisation's. */
 const foldKey = (s: TrainState) => [s.key[0] ^ 0x6d2b79f5, s.key[1]] as const

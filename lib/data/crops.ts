@@ -1,12 +1,14 @@
-import { Tensor } from '../tensor'
-import { crop, mirror, resizeTo } from './transforms'
+import { RgbImage } from './image'
+import { roundHalfEven, shorterSideTo } from './image-transform'
+import { Interpolation, cropRgb, mirrorRgb, resample } from './resample'
 
 /**
  * Evaluation views (spec §7.5). Every view is: resize the image so its shorter side is `side`
  * (aspect kept), take a square `region` of it, resize that region to the network's size S when it
  * is not S already, and mirror it or not.
  *
- *  - `centre` (1): side ⌊S / cropPct⌋, the centre S×S (timm's evaluation transform).
+ *  - `centre` (1): side ⌊S / cropPct⌋, the centre S×S (timm's evaluation transform: the same
+ *    geometry as lib/data/image-transform.ts's `centre`, offsets rounded half to even).
  *  - `10` (10): side ⌊S / cropPct⌋, the four corners and the centre, each also mirrored
  *    (Krizhevsky et al.; GoogLeNet's 10-crop).
  *  - `12` (12): the 10 views plus the whole centre square resized to S and its mirror. The paper
@@ -44,13 +46,12 @@ export interface View {
 }
 
 /**
- * [height, width] with the shorter side `side`, aspect kept.
+ * [height, width] with the shorter side `side`, aspect kept (torchvision's Resize: the longer side truncated).
  *
  * @example
- * shorterSide(400, 300, 341) // [455, 341]
+ * shorterSide(400, 300, 341) // [454, 341]
  */
-export const shorterSide = (h: number, w: number, side: number): [number, number] =>
-  h <= w ? [side, Math.max(side, Math.round((w * side) / h))] : [Math.max(side, Math.round((h * side) / w)), side]
+export const shorterSide = shorterSideTo
 
 const GOOGLENET_SCALES = [256, 288, 320, 352]
 
@@ -68,7 +69,7 @@ const fiveCrops = (top: number, left: number, h: number, w: number, s: number) =
   { top, left: left + w - s, size: s },
   { top: top + h - s, left, size: s },
   { top: top + h - s, left: left + w - s, size: s },
-  { top: top + Math.floor((h - s) / 2), left: left + Math.floor((w - s) / 2), size: s },
+  { top: top + roundHalfEven((h - s) / 2), left: left + roundHalfEven((w - s) / 2), size: s },
 ]
 
 const mirrored = (views: View[]): View[] => views.flatMap(v => [v, { ...v, mirror: true }])
@@ -102,19 +103,19 @@ export const cropViews = (h: number, w: number, size: number, mode: CropMode, cr
 }
 
 /**
- * Renders the views of an [h, w, c] image (resizing once per scale).
+ * Renders the views of an image (resizing once per scale), PIL's resampling as everywhere.
  *
  * @example
- * const images = renderViews(image, 299, cropViews(image.shape[0]!, image.shape[1]!, 299, '10', 0.875))
+ * const images = renderViews(img, 299, cropViews(img.height, img.width, 299, '10', 0.875), 'bicubic')
  */
-export const renderViews = (image: Tensor, size: number, views: readonly View[]): Tensor[] => {
-  const cache = new Map<string, Tensor>()
+export const renderViews = (image: RgbImage, size: number, views: readonly View[], interpolation: Interpolation): RgbImage[] => {
+  const cache = new Map<string, RgbImage>()
   return views.map(v => {
     const k = v.resized.join('x')
     let r = cache.get(k)
-    if (!r) cache.set(k, (r = resizeTo(image, v.resized[0], v.resized[1])))
-    const region = crop(r, v.region.top, v.region.left, v.region.size)
-    const out = v.region.size === size ? region : resizeTo(region, size, size)
-    return v.mirror ? mirror(out) : out
+    if (!r) cache.set(k, (r = resample(image, v.resized[1], v.resized[0], interpolation)))
+    const region = cropRgb(r, v.region.top, v.region.left, v.region.size, v.region.size)
+    const out = v.region.size === size ? region : resample(region, size, size, interpolation)
+    return v.mirror ? mirrorRgb(out) : out
   })
 }

@@ -12,12 +12,28 @@ export interface Example {
 }
 
 /**
- * A finite, random-access set of examples, decoded into memory when opened (MNIST-scale data: the
- * bundled 10,000 digits take 31 MB). Random access is what makes shuffling keyed and resuming
- * exact: the order of epoch e is a permutation drawn from (seed, e), so a data position is a step.
+ * Where an example comes from, as the data workers receive it: an example already in memory (the
+ * small-image sources: MNIST, idx, pixel records), a file, or bytes read from a stream (a tar
+ * shard's member). Files and bytes are decoded only when a batch needs them.
  *
  * @example
- * const tiny: Dataset = { name: 'tiny', size: 2, classes: 2, get: i => ({ image: Tensor.fill([8, 8, 1], i), label: i }) }
+ * const r: DataRecord = { kind: 'file', path: 'train/n01440764/x.JPEG', label: 0 }
+ */
+export type DataRecord =
+  | { readonly kind: 'example'; readonly example: Example }
+  | { readonly kind: 'file'; readonly path: string; readonly label: number }
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array; readonly where: string; readonly label: number }
+
+/**
+ * A finite, random-access set of records. Opening a source lists its records and decodes nothing:
+ * `record(i)` says where example i is and `label(i)` its label, and images are decoded when a
+ * batch needs them (lib/data/prepare.ts), in the data workers. Random access is what makes
+ * shuffling keyed and resuming exact: the order of epoch e is a permutation drawn from (seed, e),
+ * so a data position is a step. The small-image sources (MNIST, idx files) hold their examples in
+ * memory (the bundled 10,000 digits take 31 MB).
+ *
+ * @example
+ * const tiny: Dataset = { name: 'tiny', size: 2, classes: 2, label: i => i, record: i => ({ kind: 'example', example: { image: Tensor.fill([8, 8, 1], i), label: i } }) }
  */
 export interface Dataset {
   readonly name: string
@@ -25,11 +41,24 @@ export interface Dataset {
   readonly classes: number
   /** Class names by index where the source has them (folder names). */
   readonly classNames?: readonly string[]
-  get(index: number): Example
+  label(index: number): number
+  record(index: number): DataRecord
 }
 
 /**
- * A record the loader refused, with where it came from ('DIR/3/x.png', 'FILE:12').
+ * Example i of a dataset held in memory (MNIST, idx, arrays); a RangeError for records that need decoding.
+ *
+ * @example
+ * exampleAt(mnist().train, 0).image.shape // [28, 28, 1]
+ */
+export const exampleAt = (d: Dataset, i: number): Example => {
+  const r = d.record(i)
+  if (r.kind !== 'example') throw new RangeError(`${d.name}: record ${i} is a ${r.kind} and needs decoding (lib/data/prepare.ts)`)
+  return r.example
+}
+
+/**
+ * A record that was refused, with where it came from ('DIR/3/x.png', 'FILE:12', 'shard.tar:000042').
  *
  * @example
  * for (const s of loaded.skipped) console.error(`${s.where}: ${s.reason}`)
@@ -61,7 +90,8 @@ export const arrayDataset = (name: string, examples: readonly Example[], classes
   size: examples.length,
   classes: classes ?? examples.reduce((m, e) => Math.max(m, e.label + 1), 0),
   ...(classNames ? { classNames } : {}),
-  get: i => examples[i]!,
+  label: i => examples[i]!.label,
+  record: i => ({ kind: 'example', example: examples[i]! }),
 })
 
 /**
@@ -75,5 +105,6 @@ export const subset = (d: Dataset, name: string, indices: readonly number[]): Da
   size: indices.length,
   classes: d.classes,
   ...(d.classNames ? { classNames: d.classNames } : {}),
-  get: i => d.get(indices[i]!),
+  label: i => d.label(indices[i]!),
+  record: i => d.record(indices[i]!),
 })

@@ -6,7 +6,7 @@ import { inflateSync } from 'zlib'
  * is allocated. For PNG, also whether the compressed data really holds every row it declares.
  */
 export interface ImageHeader {
-  readonly format: 'png' | 'jpeg'
+  readonly format: 'png' | 'jpeg' | 'webp'
   readonly width: number
   readonly height: number
 }
@@ -22,7 +22,20 @@ export const readHeader = (bytes: Buffer): ImageHeader => {
     return { format: 'png', width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) }
   }
   if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8) return { format: 'jpeg', ...jpegSize(bytes) }
-  throw new Error('not a JPEG or PNG file')
+  if (bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') return { format: 'webp', ...webpSize(bytes) }
+  throw new Error('not a JPEG, PNG or WebP file')
+}
+
+/** The canvas size from a WebP file's first chunk: VP8 (lossy), VP8L (lossless) or VP8X (extended). */
+const webpSize = (b: Buffer): { width: number; height: number } => {
+  const chunk = b.length >= 16 ? b.toString('latin1', 12, 16) : ''
+  if (chunk === 'VP8 ' && b.length >= 30) return { width: b.readUInt16LE(26) & 0x3fff, height: b.readUInt16LE(28) & 0x3fff }
+  if (chunk === 'VP8L' && b.length >= 25) {
+    const bits = b.readUInt32LE(21)
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 }
+  }
+  if (chunk === 'VP8X' && b.length >= 30) return { width: b.readUIntLE(24, 3) + 1, height: b.readUIntLE(27, 3) + 1 }
+  throw new Error('truncated or corrupt WebP: no VP8, VP8L or VP8X chunk header')
 }
 
 /** Walks JPEG markers to the first start-of-frame (SOF0-SOF15 but DHT, JPG and DAC). */

@@ -1,23 +1,25 @@
 import { promises as fs } from 'fs'
 import * as jpeg from 'jpeg-js'
 import { PNG } from 'pngjs'
+import type SharpFunction from 'sharp'
+import { Tensor } from '../tensor'
 import { checkJpegData, checkPngData, readHeader } from './image-header'
 
 /**
- * A decoded image: RGB, row-major, values 0-255 as float32.
+ * A decoded image: RGB, row-major, one byte a sample (what PIL's `convert('RGB')` gives).
  *
  * @example
- * const { width, height, rgb } = await readImage('cat.jpg') // rgb: 0-255, 3 values a pixel
+ * const { width, height, rgb } = await readImage('cat.jpg') // rgb: 3 bytes a pixel
  */
 export interface RgbImage {
   readonly width: number
   readonly height: number
-  readonly rgb: Float32Array
+  readonly rgb: Uint8Array
 }
 
 /**
  * Limits on what is read: files over MAX_IMAGE_BYTES and images declaring more than MAX_PIXELS are
- * refused before decoding (25 MP decodes to 100 MB of RGBA and 300 MB of float RGB).
+ * refused before decoding (25 MP decodes to 75 MB of RGB and 300 MB as float).
  *
  * @example
  * if (stat.size > MAX_IMAGE_BYTES) refuse()
@@ -31,10 +33,104 @@ export const MAX_IMAGE_BYTES = 64 * 1024 * 1024
  */
 export const MAX_PIXELS = 25_000_000
 
+type Sharp = typeof SharpFunction
+let sharpModule: Sharp | null | undefined
+
 /**
- * Decodes a JPEG or PNG file (chosen by its magic bytes), dropping alpha. Refused, with the file
- * named: anything but a regular file, files over MAX_IMAGE_BYTES, a declared size over MAX_PIXELS
- * (read from the header, before decoding), and truncated or short image data (never zero-filled).
+ * libvips through `sharp` where it loads (its npm package carries the binaries), else null: then
+ * the pure-JavaScript decoders (jpeg-js, pngjs) are used, with the same checks and errors.
+ * `RXCEPTION_DECODER=js` chooses them on purpose. Each call decodes one image on one libvips
+ * thread with no cache: parallelism comes from the data workers, memory stays one image.
+ *
+ * @example
+ * decoderName() // 'sharp' or 'js'
+ */
+export const sharpOrNull = (): Sharp | null => {
+  if (sharpModule !== undefined) return sharpModule
+  if (process.env.RXCEPTION_DECODER === 'js') return (sharpModule = null)
+  try {
+    const s = require('sharp') as Sharp
+    s.concurrency(1)
+    s.cache(false)
+    sharpModule = s
+  } catch {
+    sharpModule = null
+  }
+  return sharpModule
+}
+
+/**
+ * Which decoder this process uses: 'sharp' (libvips) or 'js' (jpeg-js and pngjs; no WebP).
+ *
+ * @example
+ * console.log(`decoding with ${decoderName()}`)
+ */
+export const decoderName = (): 'sharp' | 'js' => (sharpOrNull() ? 'sharp' : 'js')
+
+const toRgb = (src: Uint8Array, pixels: number, channels: number): Uint8Array => {
+  if (channels === 3) return src
+  const rgb = new Uint8Array(pixels * 3)
+  for (let i = 0; i < pixels; i++) {
+    const grey = channels < 3
+    rgb[3 * i] = src[i * channels]!
+    rgb[3 * i + 1] = src[i * channels + (grey ? 0 : 1)]!
+    rgb[3 * i + 2] = src[i * channels + (grey ? 0 : 2)]!
+  }
+  return rgb
+}
+
+const decodeWithJs = (bytes: Buffer, format: 'png' | 'jpeg', width: number, height: number): Uint8Array => {
+  const rgba = format === 'jpeg'
+    ? jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 1024 }).data
+    : PNG.sync.read(bytes).data
+  if (rgba.length < width * height * 4) throw new Error(`decoded ${rgba.length / 4} pixels of the ${width * height} declared`)
+  return toRgb(rgba, width * height, 4)
+}
+
+const decodeWithSharp = async (s: Sharp, bytes: Buffer, width: number, height: number): Promise<Uint8Array> => {
+  const { data, info } = await s(bytes, { limitInputPixels: MAX_PIXELS, failOn: 'error' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
+  if (info.width !== width || info.height !== height) throw new Error(`decoded ${info.width}×${info.height}, the header declares ${width}×${height}`)
+  return toRgb(data, width * height, info.channels)
+}
+
+/**
+ * Decodes JPEG, PNG or WebP bytes (chosen by their magic bytes) to RGB, dropping alpha and
+ * replicating grey. Refused with `where` named: a declared size over MAX_PIXELS (read from the
+ * header, before decoding), and truncated or short image data (never zero-filled).
+ *
+ * @example
+ * const img = await decodeImage(await fs.readFile('cat.jpg'), 'cat.jpg')
+ */
+export const decodeImage = async (bytes: Buffer, where: string): Promise<RgbImage> => {
+  const fail = (why: string): never => {
+    throw new Error(`${where}: ${why}`)
+  }
+  let header
+  try {
+    header = readHeader(bytes)
+  } catch (e) {
+    return fail((e as Error).message)
+  }
+  const { width, height, format } = header
+  if (width === 0 || height === 0) fail(`declares a ${width}×${height} image`)
+  if (width * height > MAX_PIXELS) fail(`declares ${width}×${height} pixels, over the ${MAX_PIXELS}-pixel limit`)
+  const name = format === 'png' ? 'PNG' : format === 'jpeg' ? 'JPEG' : 'WebP'
+  try {
+    if (format === 'jpeg') checkJpegData(bytes)
+    if (format === 'png') checkPngData(bytes)
+    const s = sharpOrNull()
+    if (s) return { width, height, rgb: await decodeWithSharp(s, bytes, width, height) }
+    if (format === 'webp') throw new Error('WebP needs sharp, which did not load (npm install sharp)')
+    return { width, height, rgb: decodeWithJs(bytes, format, width, height) }
+  } catch (e) {
+    const m = (e as Error).message
+    return fail(/^(truncated|corrupt|PNG|JPEG|WebP|decoded)/.test(m) ? m : `corrupt ${name} data (${m.split('\n')[0]})`)
+  }
+}
+
+/**
+ * Reads and decodes an image file (see decodeImage). Also refused, with the file named: anything
+ * but a regular file and files over MAX_IMAGE_BYTES.
  *
  * @example
  * const { width, height, rgb } = await readImage('cat.jpg')
@@ -46,35 +142,17 @@ export const readImage = async (file: string): Promise<RgbImage> => {
   const st = await fs.stat(file).catch(e => fail(`cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`))
   if (!st.isFile()) fail('not a regular file')
   if (st.size > MAX_IMAGE_BYTES) fail(`${st.size} bytes is over the ${MAX_IMAGE_BYTES}-byte limit for an image`)
-  const bytes = await fs.readFile(file).catch(e => fail(`cannot read: ${(e as Error).message}`))
-  let header
-  try {
-    header = readHeader(bytes)
-  } catch (e) {
-    return fail((e as Error).message)
-  }
-  const { width, height } = header
-  if (width === 0 || height === 0) fail(`declares a ${width}×${height} image`)
-  if (width * height > MAX_PIXELS) fail(`declares ${width}×${height} pixels, over the ${MAX_PIXELS}-pixel limit`)
-  let rgba: Uint8Array
-  try {
-    if (header.format === 'jpeg') {
-      checkJpegData(bytes)
-      rgba = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 1024 }).data
-    } else {
-      checkPngData(bytes)
-      rgba = PNG.sync.read(bytes).data
-    }
-  } catch (e) {
-    const m = (e as Error).message
-    return fail(/^(truncated|corrupt|PNG|JPEG)/.test(m) ? m : `corrupt ${header.format === 'png' ? 'PNG' : 'JPEG'} data (${m})`)
-  }
-  if (rgba.length < width * height * 4) fail(`decoded ${rgba.length / 4} pixels of the ${width * height} declared`)
-  const rgb = new Float32Array(width * height * 3)
-  for (let i = 0; i < width * height; i++) {
-    rgb[3 * i] = rgba[4 * i]!
-    rgb[3 * i + 1] = rgba[4 * i + 1]!
-    rgb[3 * i + 2] = rgba[4 * i + 2]!
-  }
-  return { width, height, rgb }
+  return decodeImage(await fs.readFile(file).catch(e => fail(`cannot read: ${(e as Error).message}`)), file)
+}
+
+/**
+ * An image as a [height, width, 3] tensor in [0, 1].
+ *
+ * @example
+ * const x = imageTensor(await readImage('cat.jpg'))
+ */
+export const imageTensor = (img: RgbImage): Tensor => {
+  const out = new Float32Array(img.rgb.length)
+  for (let i = 0; i < out.length; i++) out[i] = img.rgb[i]! / 255
+  return Tensor.adopt([img.height, img.width, 3], out)
 }

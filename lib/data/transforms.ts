@@ -131,13 +131,21 @@ export const randomCrop = (pad: number): ExampleOp => (e, key) => {
 export const randomFlip = (p: number): ExampleOp => (e, key) => (p > 0 && bits(key, 2) / 2 ** 32 < p ? withImage(e, mirror(e.image)) : e)
 
 /**
- * (x − mean) / std: timm's mean = std = 0.5 for these networks maps [0, 1] to [−1, 1].
+ * (x − mean) / std, one value for every channel or one per channel: timm's mean = std = 0.5 for
+ * these networks maps [0, 1] to [−1, 1].
  *
  * @example
  * normalize(0.5, 0.5)(example, key) // [0, 1] → [−1, 1]
  */
-export const normalize = (mean: number, std: number): ExampleOp => e =>
-  withImage(e, Tensor.adopt(e.image.shape, e.image.data.map(v => (v - mean) / std)))
+export const normalize = (mean: number | readonly number[], std: number | readonly number[]): ExampleOp => e => {
+  const c = e.image.shape[e.image.shape.length - 1]!
+  const m = typeof mean === 'number' ? [mean] : mean
+  const s = typeof std === 'number' ? [std] : std
+  const at = (v: readonly number[], i: number) => v[v.length === 1 ? 0 : i % c]!
+  if (m.length !== 1 && m.length !== c) throw new RangeError(`normalize: ${m.length} means for ${c} channels`)
+  if (s.length !== 1 && s.length !== c) throw new RangeError(`normalize: ${s.length} standard deviations for ${c} channels`)
+  return withImage(e, Tensor.adopt(e.image.shape, e.image.data.map((v, i) => (v - at(m, i)) / at(s, i))))
+}
 
 /**
  * Operators applied left to right, each with its own key.

@@ -1,5 +1,5 @@
 import { Backend } from '../backend'
-import { Dataset, Example } from '../data'
+import { DataRecord, Dataset, Example, StreamSource, isStream } from '../data'
 import { stack } from '../data/batches'
 import { Layer } from '../nn'
 import { Tree } from '../tree'
@@ -19,21 +19,45 @@ export interface Metrics {
 }
 
 /**
- * What evaluation needs: the network and its weights, the data, how each example becomes views, the batch size.
+ * What evaluation adds up: counts, not rates, so the counts of disjoint shards add to the whole
+ * run's exactly (`mergeCounts`). `lossSum` is a float64 sum of per-example cross-entropies.
  *
  * @example
- * await probabilities({ net, params, state, dataset, views: e => [prepare(e, key)], batchSize: 100, classes: 10, backend })
+ * const c: Counts = await evaluateCounts(o); metricsOfCounts(c).top1
+ */
+export interface Counts {
+  readonly examples: number
+  readonly top1: number
+  readonly top5: number
+  readonly lossSum: number
+  readonly confusion: number[][]
+}
+
+/**
+ * What evaluation needs: the network and its weights (more weight sets make an ensemble), the
+ * data, how a record becomes its views, the batch size.
+ *
+ * @example
+ * await evaluate({ net, params, state, dataset, views: r => prepareViews(r), batchSize: 100, classes: 10, backend })
  */
 export interface EvaluateOptions {
   readonly net: Layer
   readonly params: Tree
   readonly state: Tree
-  readonly dataset: Dataset
-  /** The views of one example, already prepared for the network (one for single-crop, 10 for 10-crop...). */
-  readonly views: (e: Example) => readonly Example[]
+  /** Further weight sets of the same network: probabilities are averaged over all of them. */
+  readonly more?: readonly { readonly params: Tree; readonly state: Tree }[]
+  readonly dataset: Dataset | StreamSource
+  /** The views of one record, prepared for the network (one for single-crop, 10 for 10-crop...). */
+  readonly views: (r: DataRecord, index: number) => Promise<readonly Example[]>
   readonly batchSize: number
   readonly classes: number
   readonly backend: Backend
+  /** The dataset indices to evaluate (a shard); default every record. */
+  readonly indices?: readonly number[]
+  /** Groups of `batchSize` records prepared ahead of the one being evaluated (default 2). */
+  readonly prefetch?: number
+  /** Told after each group: records done, records in all. */
+  readonly onProgress?: (done: number, total: number) => void
 }
 
 const softmaxInto = (logits: Float32Array, offset: number, k: number, into: Float64Array, at: number) => {
@@ -45,40 +69,63 @@ const softmaxInto = (logits: Float32Array, offset: number, k: number, into: Floa
 }
 
 /**
- * Softmax probabilities per example, averaged over its views (the paper's multi-crop evaluation),
- * in inference mode. Views of consecutive examples share batches of exactly `batchSize` (the last
- * padded), so evaluation compiles one shape.
+ * Empty counts for k classes.
  *
  * @example
- * const p = await probabilities({ net, params, state, dataset, views: e => [prepare(e)], batchSize: 64, classes: 10, backend })
+ * const c = emptyCounts(1000)
  */
-export const probabilities = async (o: EvaluateOptions): Promise<Float64Array> => {
-  const k = o.classes
-  const out = new Float64Array(o.dataset.size * k)
-  const counts = new Float64Array(o.dataset.size)
-  let pending: { image: Example; owner: number }[] = []
-  const flush = async () => {
-    if (pending.length === 0) return
-    const valid = pending.length
-    while (pending.length < o.batchSize) pending.push(pending[pending.length - 1]!)
-    const b = stack(pending.map(p => p.image), pending.map(p => p.owner), valid)
-    const y = (await o.net.apply(o.params, o.state, b.x, { training: false, key: [0, 0], backend: o.backend })()).y
-    const width = y.shape[1]!
-    for (let r = 0; r < valid; r++) {
-      softmaxInto(y.data, r * width, k, out, pending[r]!.owner * k)
-      counts[pending[r]!.owner]++
-    }
-    pending = []
+export const emptyCounts = (k: number): Counts => ({ examples: 0, top1: 0, top5: 0, lossSum: 0, confusion: Array.from({ length: k }, () => new Array<number>(k).fill(0)) })
+
+/** Adds examples' probabilities (rows of k) and labels to counts, in place. */
+const addTo = (c: { examples: number; top1: number; top5: number; lossSum: number; confusion: number[][] }, probs: Float64Array, labels: readonly number[], k: number) => {
+  labels.forEach((label, i) => {
+    const p = probs.subarray(i * k, (i + 1) * k)
+    let best = 0
+    for (let j = 1; j < k; j++) if (p[j]! > p[best]!) best = j
+    const rank = p.reduce((n, v) => n + (v > p[label]! ? 1 : 0), 0)
+    c.examples++
+    c.top1 += best === label ? 1 : 0
+    c.top5 += rank < 5 ? 1 : 0
+    c.lossSum -= Math.log(Math.max(p[label]!, 1e-30))
+    c.confusion[label]![best]!++
+  })
+}
+
+/**
+ * Counts from probabilities (rows of k) and labels.
+ *
+ * @example
+ * countsOf(probs, labels, 10).top1 // examples whose most probable class is the label
+ */
+export const countsOf = (probs: Float64Array, labels: readonly number[], k: number): Counts => {
+  const c = emptyCounts(k)
+  addTo(c, probs, labels, k)
+  return c
+}
+
+/**
+ * The sum of two disjoint parts' counts (shards of one evaluation); the class counts must agree.
+ *
+ * @example
+ * const whole = parts.reduce(mergeCounts)
+ */
+export const mergeCounts = (a: Counts, b: Counts): Counts => {
+  if (a.confusion.length !== b.confusion.length) throw new RangeError(`merge: ${a.confusion.length} classes against ${b.confusion.length}`)
+  return {
+    examples: a.examples + b.examples, top1: a.top1 + b.top1, top5: a.top5 + b.top5, lossSum: a.lossSum + b.lossSum,
+    confusion: a.confusion.map((row, i) => row.map((v, j) => v + b.confusion[i]![j]!)),
   }
-  for (let i = 0; i < o.dataset.size; i++) {
-    for (const v of o.views(o.dataset.get(i))) {
-      pending.push({ image: v, owner: i })
-      if (pending.length === o.batchSize) await flush()
-    }
-  }
-  await flush()
-  for (let i = 0; i < o.dataset.size; i++) for (let j = 0; j < k; j++) out[i * k + j] /= counts[i]!
-  return out
+}
+
+/**
+ * Rates from counts.
+ *
+ * @example
+ * metricsOfCounts(await evaluateCounts(o)).top5
+ */
+export const metricsOfCounts = (c: Counts): Metrics => {
+  const n = Math.max(1, c.examples)
+  return { top1: c.top1 / n, top5: c.top5 / n, loss: c.lossSum / n, examples: c.examples, confusion: c.confusion }
 }
 
 /**
@@ -87,31 +134,99 @@ export const probabilities = async (o: EvaluateOptions): Promise<Float64Array> =
  * @example
  * metricsOf(probs, labels, 10).top1
  */
-export const metricsOf = (probs: Float64Array, labels: readonly number[], k: number): Metrics => {
-  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0))
-  let top1 = 0
-  let top5 = 0
-  let loss = 0
-  labels.forEach((label, i) => {
-    const p = probs.subarray(i * k, (i + 1) * k)
-    let best = 0
-    for (let j = 1; j < k; j++) if (p[j]! > p[best]!) best = j
-    const rank = p.reduce((n, v) => n + (v > p[label]! ? 1 : 0), 0)
-    top1 += best === label ? 1 : 0
-    top5 += rank < 5 ? 1 : 0
-    loss -= Math.log(Math.max(p[label]!, 1e-30))
-    confusion[label]![best]!++
-  })
-  const n = Math.max(1, labels.length)
-  return { top1: top1 / n, top5: top5 / n, loss: loss / n, examples: labels.length, confusion }
+export const metricsOf = (probs: Float64Array, labels: readonly number[], k: number): Metrics => metricsOfCounts(countsOf(probs, labels, k))
+
+/**
+ * Streams the evaluation: records in groups of `batchSize`, each group's views prepared while the
+ * group before runs (`prefetch` groups ahead), softmax probabilities averaged over views and weight
+ * sets, added to the counts, and dropped. Memory is the groups in flight, whatever the number of
+ * records. Views of a group share batches of exactly `batchSize` (the last padded), so evaluation
+ * compiles one shape. Inference mode.
+ *
+ * @example
+ * const counts = await evaluateCounts({ net, params, state, dataset, views, batchSize: 64, classes: 10, backend })
+ */
+export const evaluateCounts = async (o: EvaluateOptions): Promise<Counts> => {
+  const k = o.classes
+  const weights = [{ params: o.params, state: o.state }, ...(o.more ?? [])]
+  const counts = emptyCounts(k)
+  const read = groupReader(o)
+  const started: Promise<{ labels: number[]; views: (readonly Example[])[] } | undefined>[] = []
+  const ahead = o.prefetch ?? 2
+  for (let g = 0; ; g++) {
+    while (started.length <= ahead) {
+      const p = read()
+      p.catch(() => undefined)
+      started.push(p)
+    }
+    const group = await started.shift()!
+    if (!group) break
+    const { labels, views } = group
+    const images = views.flatMap((vs, owner) => vs.map(image => ({ image, owner })))
+    const probs = new Float64Array(labels.length * k)
+    for (const w of weights) {
+      for (let b = 0; b < images.length; b += o.batchSize) {
+        const chunk = images.slice(b, b + o.batchSize)
+        const valid = chunk.length
+        while (chunk.length < o.batchSize) chunk.push(chunk[chunk.length - 1]!)
+        const x = stack(chunk.map(c => c.image), chunk.map(c => c.owner), valid).x
+        const y = (await o.net.apply(w.params, w.state, x, { training: false, key: [0, 0], backend: o.backend })()).y
+        const width = y.shape[1]!
+        for (let r = 0; r < valid; r++) softmaxInto(y.data, r * width, k, probs, chunk[r]!.owner * k)
+      }
+    }
+    views.forEach((vs, owner) => {
+      const n = vs.length * weights.length
+      for (let j = 0; j < k; j++) probs[owner * k + j] /= n
+    })
+    addTo(counts, probs, labels, k)
+    o.onProgress?.(counts.examples, total(o))
+  }
+  return counts
+}
+
+const total = (o: EvaluateOptions): number => (isStream(o.dataset) ? o.dataset.size : (o.indices ?? { length: o.dataset.size }).length)
+
+/**
+ * Reads the next group of `batchSize` records and starts their views, in order: random-access
+ * data by index (all of `indices`), a stream from its start for `size` records.
+ */
+const groupReader = (o: EvaluateOptions) => {
+  const d = o.dataset
+  let next = 0
+  let tail: Promise<unknown> = Promise.resolve()
+  const it = isStream(d) ? d.records(0, 0)[Symbol.asyncIterator]() : undefined
+  const indices = isStream(d) ? [] : (o.indices ?? Array.from({ length: d.size }, (_, i) => i))
+  const records = async (): Promise<{ record: DataRecord; index: number }[]> => {
+    const n = total(o)
+    const out: { record: DataRecord; index: number }[] = []
+    while (out.length < o.batchSize && next < n) {
+      if (it) {
+        const r = await it.next()
+        if (r.done) break
+        out.push({ record: r.value, index: next++ })
+      } else {
+        const i = indices[next++]!
+        out.push({ record: (d as Dataset).record(i), index: i })
+      }
+    }
+    return out
+  }
+  return () => {
+    const got = tail.then(records)
+    tail = got.catch(() => undefined)
+    return got.then(async rs => (rs.length === 0 ? undefined : {
+      labels: rs.map(r => (r.record.kind === 'example' ? r.record.example.label : r.record.label)),
+      views: await Promise.all(rs.map(r => o.views(r.record, r.index))),
+    }))
+  }
 }
 
 /**
- * probabilities, then metricsOf against the dataset's labels.
+ * evaluateCounts as rates.
  *
  * @example
- * const m = await evaluate({ net, params, state, dataset: mnist().heldOut, views: e => [prepare(e, key)], batchSize: 100, classes: 10, backend })
+ * const m = await evaluate({ net, params, state, dataset: mnist().heldOut, views: async r => [prepare(exampleOf(r))], batchSize: 100, classes: 10, backend })
  * m.top1 // in [0, 1]
  */
-export const evaluate = async (o: EvaluateOptions): Promise<Metrics> =>
-  metricsOf(await probabilities(o), Array.from({ length: o.dataset.size }, (_, i) => o.dataset.get(i).label), o.classes)
+export const evaluate = async (o: EvaluateOptions): Promise<Metrics> => metricsOfCounts(await evaluateCounts(o))

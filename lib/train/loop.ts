@@ -1,5 +1,5 @@
 import { NEVER, Observable, Subject, concat, defer, from, mergeMap, mergeScan, of, takeUntil, tap } from 'rxjs'
-import { Dataset } from '../data'
+import { Dataset, StreamSource } from '../data'
 import { EpochPlan, pulledBatches, stepsPerEpoch } from '../data/batches'
 import { countParameters } from '../tree'
 import { StepSetup, trainStep } from './step'
@@ -13,7 +13,8 @@ import { EventOf, TrainEvent, TrainState } from './state'
  * train({ net, optimizer, schedule, classes: 10, smoothing: 0.1, backend, dataset, plan, epochs: 10, initial })
  */
 export interface TrainLoop extends StepSetup {
-  readonly dataset: Dataset
+  /** Random-access data, or a stream (wds shards, a pipe) read in order. */
+  readonly dataset: Dataset | StreamSource
   readonly plan: EpochPlan
   readonly epochs: number
   /** Where to start: fresh (`step` 0) or a checkpoint's state. */

@@ -1,6 +1,5 @@
 import test from 'ava'
 import { CROP_MODES, cropViews, renderViews, scalesFor, shorterSide } from '../../lib/data'
-import { Tensor } from '../../lib/tensor'
 
 const inside = (v: ReturnType<typeof cropViews>[number]) =>
   v.region.top >= 0 && v.region.left >= 0 && v.region.top + v.region.size <= v.resized[0] && v.region.left + v.region.size <= v.resized[1]
@@ -19,16 +18,16 @@ test('every mode gives its count of views, all inside the resized image, half of
 })
 
 test('centre and 10-crop geometry: shorter side ⌊S / crop⌋, corners at the edges, the centre centred', t => {
-  t.deepEqual(shorterSide(400, 300, 341), [455, 341])
+  t.deepEqual(shorterSide(400, 300, 341), [454, 341], "torchvision's Resize truncates the longer side: int(341 * 400 / 300)")
   const [c] = cropViews(400, 300, 299, 'centre', 0.875)
-  t.deepEqual(c!.resized, [455, 341])
-  t.deepEqual(c!.region, { top: 78, left: 21, size: 299 })
+  t.deepEqual(c!.resized, [454, 341])
+  t.deepEqual(c!.region, { top: 78, left: 21, size: 299 }, 'round((454 - 299) / 2) = round(77.5) = 78, half to even')
   const ten = cropViews(300, 400, 299, '10', 0.875).filter(v => !v.mirror).map(v => v.region)
   t.deepEqual(ten, [
-    { top: 0, left: 0, size: 299 }, { top: 0, left: 156, size: 299 }, { top: 42, left: 0, size: 299 }, { top: 42, left: 156, size: 299 }, { top: 21, left: 78, size: 299 },
+    { top: 0, left: 0, size: 299 }, { top: 0, left: 155, size: 299 }, { top: 42, left: 0, size: 299 }, { top: 42, left: 155, size: 299 }, { top: 21, left: 78, size: 299 },
   ])
   const twelve = cropViews(300, 400, 299, '12', 0.875)
-  t.deepEqual(twelve[10]!.region, { top: 0, left: 57, size: 341 }, 'the whole centre square, later resized to S')
+  t.deepEqual(twelve[10]!.region, { top: 0, left: 56, size: 341 }, 'the whole centre square, later resized to S')
 })
 
 test('144-crop: four scales (342, 384, 427, 470 for 299), three squares along the longer side, six views each', t => {
@@ -41,11 +40,13 @@ test('144-crop: four scales (342, 384, 427, 470 for 299), three squares along th
 })
 
 test('rendered views: a mirrored view is the unmirrored one reversed; a whole square is resized to S', t => {
-  const img = Tensor.fromArray([4, 6, 1], Array.from({ length: 24 }, (_, i) => i % 6))
+  const rgb = new Uint8Array(4 * 6 * 3).map((_, i) => 40 * (Math.floor(i / 3) % 6))
+  const img = { width: 6, height: 4, rgb }
   const views = cropViews(4, 6, 4, '12', 1)
-  const [a, b] = renderViews(img, 4, views.slice(0, 2))
-  t.deepEqual(Array.from(a!.data.slice(0, 4)), [0, 1, 2, 3])
-  t.deepEqual(Array.from(b!.data.slice(0, 4)), [3, 2, 1, 0])
-  const rendered = renderViews(img, 2, cropViews(4, 6, 2, '12', 1))
-  t.true(rendered.every(r => r.shape[0] === 2 && r.shape[1] === 2))
+  const [a, b] = renderViews(img, 4, views.slice(0, 2), 'bilinear')
+  const reds = (x: { rgb: Uint8Array }) => Array.from(x.rgb.filter((_, i) => i % 3 === 0).slice(0, 4))
+  t.deepEqual(reds(a!), [0, 40, 80, 120])
+  t.deepEqual(reds(b!), [120, 80, 40, 0])
+  const rendered = renderViews(img, 2, cropViews(4, 6, 2, '12', 1), 'bicubic')
+  t.true(rendered.every(r => r.height === 2 && r.width === 2))
 })

@@ -52,7 +52,7 @@ test('only regular files, under the size limit: /dev/zero and directories are re
   await t.throwsAsync(readImage(os.tmpdir()), { message: `${os.tmpdir()}: not a regular file` })
   await t.throwsAsync(readImage(path.join(os.tmpdir(), 'nope.png')), { message: /no such file/ })
   const text = await write('x.png', Buffer.from('hello'))
-  await t.throwsAsync(readImage(text), { message: `${text}: not a JPEG or PNG file` })
+  await t.throwsAsync(readImage(text), { message: `${text}: not a JPEG, PNG or WebP file` })
 })
 
 test('mutated PNG and JPEG files: always an image of the declared size or an error naming the file', async t => {

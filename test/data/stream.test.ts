@@ -20,7 +20,7 @@ test('collect: a finite Observable of examples becomes a Dataset; too many or no
   const d = await collect(from([ex(0), ex(2), ex(1)]), 'mine')
   t.is(d.size, 3)
   t.is(d.classes, 3)
-  t.is(d.get(1).label, 2)
+  t.is(d.label(1), 2)
   await t.throwsAsync(collect(from([ex(0), ex(1), ex(0)]), 'big', 2), { message: /big: more than 2 examples/ })
   await t.throwsAsync(collect(from([]), 'empty'), { message: /empty: the source emitted no examples/ })
   await t.throwsAsync(collect(concat(from([ex(0)]), throwError(() => new Error('disk gone'))), 'broken'), { message: 'disk gone' })

@@ -12,15 +12,16 @@ export const tinyNet = (classes = 3): Layer =>
     named('fc', dense(classes)),
   )
 
-/** n random 6×6 grey images with labels i mod classes; `reads` counts get() calls. */
+/** n random 6×6 grey images with labels i mod classes; `reads` counts record() calls. */
 export const tinyDataset = (n: number, classes = 3): Dataset & { reads: number } => {
   const key = keyFromSeed(99)
   const images = Array.from({ length: n }, (_, i) => uniform(foldIn(key, i), [6, 6, 1]))
   const d = {
     name: 'tiny', size: n, classes, reads: 0,
-    get(i: number) {
+    label: (i: number) => i % classes,
+    record(i: number) {
       d.reads++
-      return { image: images[i] as Tensor, label: i % classes }
+      return { kind: 'example' as const, example: { image: images[i] as Tensor, label: i % classes } }
     },
   }
   return d

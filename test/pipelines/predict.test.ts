@@ -42,7 +42,7 @@ test('predict: timm-named weights and a PNG give a top-5 with probabilities and 
   // bad images are reported one by one; the good one between them is still classified
   await fs.writeFile(path.join(dir, 'bad.jpg'), 'not an image')
   const mixed = await predict(choice, weights, [path.join(dir, 'missing.jpg'), image, path.join(dir, 'bad.jpg')], await backendFor('webasm'))
-  t.deepEqual(mixed.map(m => (isFailure(m) ? m.error.replace(dir, 'DIR') : 'ok')), ['DIR/missing.jpg: cannot read: no such file', 'ok', 'DIR/bad.jpg: not a JPEG or PNG file'])
+  t.deepEqual(mixed.map(m => (isFailure(m) ? m.error.replace(dir, 'DIR') : 'ok')), ['DIR/missing.jpg: cannot read: no such file', 'ok', 'DIR/bad.jpg: not a JPEG, PNG or WebP file'])
   const other = modelChoice(parseCommand('predict', ['--model', 'inception-v4', '--width', '0.0625', '--img-size', '75'], PREDICT_FLAGS, PREDICT_DEFAULTS).values)
   await t.throwsAsync(predict(other, weights, [image], await backendFor('webasm')), { message: /w\.safetensors: state dict does not match the model: missing \(\d+\): [^\n]*$/ })
 })

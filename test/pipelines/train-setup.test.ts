@@ -44,7 +44,7 @@ test('evaluate: an ensemble of one file twice equals the file alone; two differe
   const a = await weightsFile(10, 2)
   const b = await weightsFile(10, 3)
   const c = { ...config, data: 'mnist:heldout' }
-  const flags = (weights: string[]) => ({ weights, crops: 'centre' as const, cropPct: 1 })
+  const flags = (weights: string[]) => ({ weights, crops: 'centre' as const, resultsFormat: 'csv' as const })
   const one = await runEvaluation(c, flags([a.file]), be, () => undefined)
   const twice = await runEvaluation(c, flags([a.file, a.file]), be, () => undefined)
   t.is(one.examples, 1000)

@@ -26,19 +26,21 @@ const setup = async (n = 24, batchSize = 4): Promise<TrainLoop & { dataset: Retu
   }
 }
 
-test('batches are pulled: however fast the source, at most one batch is read ahead of the steps', async t => {
-  const o = await setup(24, 4)
-  let maxAhead = 0
-  const events = await lastValueFrom(train(o).pipe(
-    tap(e => {
-      if (e.type === 'step') maxAhead = Math.max(maxAhead, o.dataset.reads - e.step * 4)
-    }),
-    toArray(),
-  ))
-  t.is(events.filter(e => e.type === 'step').length, 12)
-  t.is(events.filter(e => e.type === 'epoch').length, 2)
-  t.true(maxAhead <= 4, `read ${maxAhead} examples ahead of the model`)
-  t.is(o.dataset.reads, 48)
+test('batches are pulled: whatever the source, exactly --prefetch batches are read ahead of the steps, and none past the end', async t => {
+  for (const prefetch of [0, 2]) {
+    const o = await setup(24, 4)
+    let maxAhead = 0
+    const events = await lastValueFrom(train({ ...o, plan: { ...o.plan, prefetch } }).pipe(
+      tap(e => {
+        if (e.type === 'step') maxAhead = Math.max(maxAhead, o.dataset.reads - e.step * 4)
+      }),
+      toArray(),
+    ))
+    t.is(events.filter(e => e.type === 'step').length, 12)
+    t.is(events.filter(e => e.type === 'epoch').length, 2)
+    t.is(maxAhead, prefetch * 4, `prefetch ${prefetch}: read ${maxAhead} examples ahead of the model`)
+    t.is(o.dataset.reads, 48)
+  }
 })
 
 const paramsOf = (s: TrainState) => flatten(s.params).map(([k, v]) => [k, Array.from(v.data)] as const)
@@ -114,7 +116,7 @@ test('unsubscribing stops the loop: no step starts and no batch is read afterwar
   const reads = o.dataset.reads
   await new Promise(r => setTimeout(r, 300))
   t.is(o.dataset.reads, reads)
-  t.true(reads <= 3 * 4, `read ${reads}`)
+  t.true(reads <= (3 + 2) * 4, `read ${reads}: the steps taken, the one in flight and two prefetched`)
 })
 
 test('a writer killed mid-checkpoint leaves the previous checkpoint whole and readable', async t => {
