@@ -127,6 +127,10 @@ export const runNetworkBenchmark = async (argv: readonly string[]): Promise<void
     const { runOpBenchmark } = require('./ops') as typeof import('./ops')
     return runOpBenchmark([...argv.slice(0, modeAt), ...argv.slice(modeAt + 2)])
   }
+  if (modeAt >= 0 && argv[modeAt + 1] === 'data') {
+    const { runDataBenchmark } = require('./data') as typeof import('./data')
+    return runDataBenchmark([...argv.slice(0, modeAt), ...argv.slice(modeAt + 2)])
+  }
   const { values } = parseCommand('bench', argv, SUITE_FLAGS, SUITE_DEFAULTS)
   const chosen: typeof values = values.model ? { ...values, models: [values.model] } : values
   const v: typeof values = values.quick ? { ...chosen, models: QUICK.models, sizes: QUICK.sizes, peers: [...QUICK.peers] } : chosen

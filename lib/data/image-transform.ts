@@ -1,6 +1,6 @@
 import { Key, Tensor, bits } from '../tensor'
 import { RgbImage } from './image'
-import { Interpolation, cropRgb, mirrorRgb, resample } from './resample'
+import { Interpolation, cropRgb, resample } from './resample'
 
 /**
  * The one image path of training, evaluation and prediction: timm's transforms on an 8-bit RGB
@@ -136,24 +136,41 @@ export const geometry = (img: RgbImage, t: ImageTransform, key: Key): RgbImage =
 
 /**
  * An 8-bit RGB image to a normalised [h, w, channels] tensor (1 channel: ITU-R 601 luma of the
- * [0, 1] values).
+ * [0, 1] values), mirrored left-right when `mirror`.
  *
  * @example
  * normalised(square, 3, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
  */
-export const normalised = (img: RgbImage, channels: 1 | 3, mean: readonly number[], std: readonly number[]): Tensor => {
-  const n = img.width * img.height
-  const out = new Float32Array(n * channels)
+export const normalised = (img: RgbImage, channels: 1 | 3, mean: readonly number[], std: readonly number[], mirror = false): Tensor => {
+  const { width: w, height: h, rgb: src } = img
+  const out = new Float32Array(w * h * channels)
   const m = (c: number) => mean[mean.length === 1 ? 0 : c]!
   const s = (c: number) => std[std.length === 1 ? 0 : c]!
-  const src = img.rgb
-  if (channels === 3) {
-    for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) out[p * 3 + c] = (src[p * 3 + c]! / 255 - m(c)) / s(c)
-  } else {
-    for (let p = 0; p < n; p++) out[p] = (0.299 * (src[p * 3]! / 255) + 0.587 * (src[p * 3 + 1]! / 255) + 0.114 * (src[p * 3 + 2]! / 255) - m(0)) / s(0)
+  const [s0, s1, s2] = [s(0), s(1), s(2)]
+  const [m0, m1, m2] = [m(0), m(1), m(2)]
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + (mirror ? w - 1 - x : x)) * 3
+      const o = (y * w + x) * channels
+      if (channels === 3) {
+        out[o] = (src[i]! / 255 - m0) / s0
+        out[o + 1] = (src[i + 1]! / 255 - m1) / s1
+        out[o + 2] = (src[i + 2]! / 255 - m2) / s2
+      } else {
+        out[o] = (0.299 * (src[i]! / 255) + 0.587 * (src[i + 1]! / 255) + 0.114 * (src[i + 2]! / 255) - m0) / s0
+      }
+    }
   }
-  return Tensor.adopt([img.height, img.width, channels], out)
+  return Tensor.adopt([h, w, channels], out)
 }
+
+/**
+ * Whether the keyed flip mirrors this example (probability `hflip`).
+ *
+ * @example
+ * normalised(square, 3, [0.5], [0.5], flips(transform, key))
+ */
+export const flips = (t: ImageTransform, key: Key): boolean => t.hflip > 0 && bits(key, 100) / 2 ** 32 < t.hflip
 
 /**
  * The whole transform: geometry, keyed flip, channels, normalisation. A pure function of (image,
@@ -163,7 +180,5 @@ export const normalised = (img: RgbImage, channels: 1 | 3, mean: readonly number
  * const x = transformImage(await readImage('cat.jpg'), evalTransform, [0, 0]) // [299, 299, 3]
  */
 export const transformImage = (img: RgbImage, t: ImageTransform, key: Key): Tensor => {
-  const g = geometry(img, t, key)
-  const flipped = t.hflip > 0 && bits(key, 100) / 2 ** 32 < t.hflip ? mirrorRgb(g) : g
-  return normalised(flipped, t.channels, t.mean, t.std)
+  return normalised(geometry(img, t, key), t.channels, t.mean, t.std, flips(t, key))
 }

@@ -2,8 +2,8 @@ import { promises as fs } from 'fs'
 import { Key, Tensor } from '../tensor'
 import type { DataWorkers } from './workers'
 import { DataRecord, Example } from './example'
-import { MAX_IMAGE_BYTES, RgbImage, decodeImage, imageTensor } from './image'
-import { ImageTransform, transformImage } from './image-transform'
+import { MAX_IMAGE_BYTES, RgbImage, decodeImage, decodeRegion, imageTensor } from './image'
+import { ImageTransform, flips, normalised, randomResizedRegion, transformImage } from './image-transform'
 import { ExampleOp } from './transforms'
 
 /**
@@ -34,8 +34,11 @@ export const whereOf = (r: DataRecord): string => (r.kind === 'file' ? r.path : 
  * @example
  * const img = await decodeRecord({ kind: 'file', path: 'cat.jpg', label: 0 })
  */
-export const decodeRecord = async (r: Exclude<DataRecord, { kind: 'example' }>): Promise<RgbImage> => {
-  if (r.kind === 'bytes') return decodeImage(Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength), r.where)
+export const decodeRecord = async (r: Exclude<DataRecord, { kind: 'example' }>): Promise<RgbImage> => decodeImage(await bytesOf(r), whereOf(r))
+
+/** A record's encoded bytes (files are size-checked before they are read). */
+const bytesOf = async (r: Exclude<DataRecord, { kind: 'example' }>): Promise<Buffer> => {
+  if (r.kind === 'bytes') return Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength)
   const fail = (why: string): never => {
     throw new Error(`${r.path}: ${why}`)
   }
@@ -44,7 +47,7 @@ export const decodeRecord = async (r: Exclude<DataRecord, { kind: 'example' }>):
     const st = await handle.stat()
     if (!st.isFile()) fail('not a regular file')
     if (st.size > MAX_IMAGE_BYTES) fail(`${st.size} bytes is over the ${MAX_IMAGE_BYTES}-byte limit for an image`)
-    return await decodeImage(await handle.readFile(), r.path)
+    return await handle.readFile()
   } finally {
     await handle.close()
   }
@@ -67,8 +70,14 @@ export const decodeCounter = { images: 0 }
 export const prepareRecord = async (r: DataRecord, p: Preparation, key: Key): Promise<Example> => {
   if (r.kind === 'example') return p.prepare(r.example, key)
   decodeCounter.images++
+  const t = p.image
+  if (t?.crop.kind === 'random-resized') {
+    const { scale, ratio } = t.crop
+    const square = await decodeRegion(await bytesOf(r), whereOf(r), (h, w) => randomResizedRegion(key, h, w, scale, ratio), t.size, t.interpolation)
+    if (square) return { image: normalised(square, t.channels, t.mean, t.std, flips(t, key)), label: r.label }
+  }
   const img = await decodeRecord(r)
-  if (p.image) return { image: transformImage(img, p.image, key), label: r.label }
+  if (t) return { image: transformImage(img, t, key), label: r.label }
   return p.prepare({ image: imageTensor(img), label: r.label }, key)
 }
 

@@ -122,3 +122,29 @@ test('training from wds shards: resumed mid-epoch, bit for bit the uninterrupted
   t.is(resumed.snapshot.step, 12)
   t.deepEqual(paramsOf(resumed.snapshot), paramsOf(straight.snapshot))
 })
+
+test('an endless ndjson stream trains with --train-num-samples: each epoch takes the next N records, and resuming mid-stream is refused', async t => {
+  const backend = await backendFor('webasm')
+  let produced = 0
+  async function* endless() {
+    for (let n = 1; ; n++) {
+      produced++
+      const label = n % 3
+      yield { line: JSON.stringify({ pixels: Array.from({ length: 36 }, (_, i) => ((i * 7 + n) % 255)), shape: [6, 6, 1], label }), number: n }
+    }
+  }
+  const { ndjsonStream, ndjsonRecord } = await import('../../lib/data')
+  const source = ndjsonStream('stdin', endless(), { size: 16, classes: 3, dataTimeout: 60, onBad: 'fail' }, line => ndjsonRecord(line, '.'))
+  const net = tinyNet()
+  const key = keyFromSeed(2)
+  const { params, state } = net.init(key, [4, 6, 6, 1])
+  const optimizer = rmsproptf()
+  const events = await lastValueFrom(train({
+    net, optimizer, schedule: constant(0.01), classes: 3, smoothing: 0, backend, epochs: 3, dataset: source,
+    plan: { batchSize: 4, key, shuffle: true, prepare: (e: Example) => e, prefetch: 1 }, initial: { params, state, opt: optimizer.init(params), step: 0, key },
+  }).pipe(toArray()))
+  t.is(events.filter(e => e.type === 'epoch').length, 3)
+  t.is(endOf(events).reason, 'finished')
+  t.true(produced >= 48 && produced <= 48 + 8, `read ${produced} lines for 3 epochs of 16`)
+  t.throws(() => source.records(5, 4), { message: /cannot be read again/ })
+})
