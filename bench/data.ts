@@ -3,9 +3,9 @@ import { writeFileSync } from 'fs'
 import * as os from 'os'
 import * as path from 'path'
 import * as t from 'io-ts'
-import { EpochPlan, ImageTransform, dataWorkers, decoderName, defaultWorkers, openSource, permutation, prefetching, prepareBatch } from '../lib/data'
+import { EpochPlan, ImageTransform, dataWorkers, decoderName, defaultWorkers, openSource, orderCache, prefetching, stepsPerEpoch, trainingBatch } from '../lib/data'
 import { Flags, ValuesOf, intIn, parseCommand, usageOf } from '../lib/flags'
-import { keyFromSeed, foldIn } from '../lib/tensor'
+import { keyFromSeed } from '../lib/tensor'
 import { photoFolder } from './photo-folder'
 
 /**
@@ -35,9 +35,10 @@ const rxceptionOnce = async (dir: string, workers: number, batchSize: number, si
   const pool = dataWorkers(workers)
   const key = keyFromSeed(1)
   const plan: EpochPlan = { batchSize, key, shuffle: true, prepare: e => e, image, workers: pool }
-  const order = permutation(key, dataset.size)
-  const steps = Math.floor(dataset.size / batchSize)
-  const read = prefetching(s => prepareBatch(dataset, plan, order.slice(s * batchSize, (s + 1) * batchSize), foldIn(key, s), s), 0, steps, Math.max(2, workers))
+  // one epoch, as training reads it
+  const steps = stepsPerEpoch(dataset, batchSize)
+  const order = orderCache(dataset, plan)
+  const read = prefetching(s => trainingBatch(dataset, plan, s, order), 0, steps, Math.max(2, workers))
   await read.next()
   const start = performance.now()
   let n = 0

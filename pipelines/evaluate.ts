@@ -7,7 +7,7 @@ import { importStateDict } from '../lib/io'
 import { Counts, evaluateCounts, mergeCounts, metricsOfCounts } from '../lib/train'
 import { countParameters } from '../lib/tree'
 import { ConfigError, TrainConfig } from './config'
-import { Flags, ValuesOf, decodeFlags, oneOf } from '../lib/flags'
+import { Flags, ValuesOf, decodeFlags, oneOf, parseCommand } from '../lib/flags'
 import { TRAIN_USAGE, parseTrainFlagsWith } from './train-flags'
 import { buildNetwork, classesInWeights, inputShape, openData, preprocessing, readWeights } from './train-setup'
 import { evaluationProgress } from './evaluate-progress'
@@ -49,6 +49,13 @@ export const EVALUATE_FLAGS = {
   resultsFormat: { kind: 'string', codec: oneOf(['csv', 'json'] as const), help: 'csv | json' },
 } as const satisfies Flags
 const EVALUATE_DEFAULTS: ValuesOf<typeof EVALUATE_FLAGS> = { weights: [], crops: 'centre', out: null, resultsFile: null, resultsFormat: 'csv' }
+
+/** `evaluate --merge PART...`: the part files are positional; the output flags are evaluate's. */
+const MERGE_FLAGS = {
+  merge: { kind: 'boolean', codec: t.boolean, help: 'add shard results (part files follow)' },
+  out: EVALUATE_FLAGS.out, resultsFile: EVALUATE_FLAGS.resultsFile, resultsFormat: EVALUATE_FLAGS.resultsFormat,
+} as const satisfies Flags
+const MERGE_DEFAULTS: ValuesOf<typeof MERGE_FLAGS> = { merge: true, out: null, resultsFile: null, resultsFormat: 'csv' }
 
 /** The evaluate options and the train options beside them (which choose the network and the data). */
 export const parseEvaluateFlags = (argv: readonly string[]): { flags: EvaluateFlags; config: TrainConfig } => {
@@ -198,17 +205,9 @@ export const evaluateCommand = async (argv: readonly string[]): Promise<void> =>
     console.log(`${EVALUATE_USAGE}\n\n${TRAIN_USAGE}`)
     return
   }
-  const merge = argv.indexOf('--merge')
-  if (merge >= 0) {
-    const rest = [...argv.slice(0, merge), ...argv.slice(merge + 1)]
-    const flagged = rest.filter(a => a.startsWith('--'))
-    const files = rest.filter((a, i) => !a.startsWith('--') && !(i > 0 && ['--out', '--results-file', '--results-format'].includes(rest[i - 1]!)))
-    const value = (flag: string) => (rest.includes(flag) ? rest[rest.indexOf(flag) + 1] : undefined)
-    const unknown = flagged.find(f => !['--out', '--results-file', '--results-format'].includes(f))
-    if (unknown) throw new ConfigError(`evaluate --merge: ${unknown} is not an option here (--out, --results-file, --results-format)`)
-    const format = value('--results-format') ?? 'csv'
-    if (format !== 'csv' && format !== 'json') throw new ConfigError(`--results-format: expected csv | json, got '${format}'`)
-    report(mergeResults(files), { resultsFormat: format, ...(value('--out') ? { out: value('--out')! } : {}), ...(value('--results-file') ? { resultsFile: value('--results-file')! } : {}) })
+  if (argv.includes('--merge')) {
+    const { values, positional } = parseCommand('evaluate --merge', argv, MERGE_FLAGS, MERGE_DEFAULTS, { positional: true })
+    report(mergeResults(positional), { resultsFormat: values.resultsFormat, ...(values.out ? { out: values.out } : {}), ...(values.resultsFile ? { resultsFile: values.resultsFile } : {}) })
     return
   }
   const { flags, config } = parseEvaluateFlags(argv)

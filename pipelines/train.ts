@@ -7,7 +7,7 @@ import { stepsPerEpoch } from '../lib/data'
 import { exportStateDict, writeSafetensors } from '../lib/io'
 import { TrainConfig } from './config'
 import { EventOf, rssMiB, TrainEvent, TrainState, evaluate, milestoneLine, progressLine, readCheckpoint, reportHtml, serializable, train, writeCheckpoint } from '../lib/train'
-import { DataRecord, Dataset, StreamSource, isStream, dataWorkers, decoderName, defaultWorkers, prepareAnywhere } from '../lib/data'
+import { Dataset, StreamSource, isStream, dataWorkers, decoderName, defaultWorkers, prepareAnywhere } from '../lib/data'
 import { buildNetwork, classesInWeights, classifierPrefix, initialState, openData, optimizerOf, preprocessing, readWeights, scheduleOf } from './train-setup'
 
 export interface TrainIo {
@@ -59,7 +59,6 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
   const workers = workerCount > 0 && (hasFiles(data.train) || (data.heldOut && hasFiles(data.heldOut))) ? dataWorkers(workerCount) : undefined
   if (workers) io.log(`data: ${workers.size} worker thread${workers.size > 1 ? 's' : ''} decoding with ${decoderName()}, ${config.prefetch} batches prefetched`)
   const evalPrep = { ...prep.eval, ...(workers ? { workers } : {}) }
-  const skippedPerEpoch = new Map<number, number>()
   writeFileSync(path.join(out, 'config.json'), JSON.stringify(config, null, 2))
   const eventsFile = path.join(out, 'events.ndjson')
   if (!resumed) writeFileSync(eventsFile, '')
@@ -94,11 +93,7 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
     dataset: data.train,
     plan: {
       batchSize: config.batchSize, key: foldKey(initial), shuffle: true, ...prep.train, ...(workers ? { workers } : {}), prefetch: config.prefetch, onBad: config.onBadRecord,
-      onSkip: s => {
-        const epoch = Math.floor(s.step / per)
-        skippedPerEpoch.set(epoch, (skippedPerEpoch.get(epoch) ?? 0) + 1)
-        io.log(`skipped ${s.where}: ${s.reason} (step ${s.step}; a keyed replacement took its place)`)
-      },
+      onSkip: s => io.log(`skipped ${s.where}: ${s.reason} (step ${s.step}; a keyed replacement took its place)`),
     },
     epochs: config.epochs, initial, ...(io.stop ? { stop: io.stop } : {}),
   }).pipe(
@@ -159,7 +154,7 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
 }
 
 /** Whether a dataset's records are files or stream bytes (decoded by the data workers); a look at its first record. */
-const hasFiles = (d: Dataset | StreamSource): boolean => isStream(d) || (d.size > 0 && (d.record(0) as DataRecord).kind !== 'example')
+const hasFiles = (d: Dataset | StreamSource): boolean => isStream(d) || (d.size > 0 && d.record(0).kind !== 'example')
 
 /** The data order's key, independent of the parameter initialisation's. */
 const foldKey = (s: TrainState) => [s.key[0] ^ 0x6d2b79f5, s.key[1]] as const

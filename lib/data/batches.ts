@@ -169,6 +169,12 @@ export const orderCache = (d: Dataset, plan: Pick<EpochPlan, 'key' | 'shuffle'>)
   }
 }
 
+/** Batch-of-step for random-access data, sharing one order cache. */
+const indexedBatchOf = (d: Dataset, plan: EpochPlan) => {
+  const order = orderCache(d, plan)
+  return (step: number) => trainingBatch(d, plan, step, order)
+}
+
 /**
  * Batches of steps first..last−1 in order, each prepared up to `ahead` steps before it is taken:
  * `next()` starts the preparation of the following ones and waits for its own.
@@ -210,7 +216,7 @@ export const prefetching = (batchOf: (step: number) => Promise<Batch>, first: nu
  */
 export const pulledBatches = (d: Dataset | StreamSource, plan: EpochPlan, first: number, last: number, demand: Subject<void>): Observable<Batch> =>
   defer(() => {
-    const batchOf = isStream(d) ? streamBatchOf(d, plan, first) : ((order: ReturnType<typeof orderCache>) => (s: number) => trainingBatch(d, plan, s, order))(orderCache(d, plan))
+    const batchOf = isStream(d) ? streamBatchOf(d, plan, first) : indexedBatchOf(d, plan)
     const read = prefetching(batchOf, first, last, plan.prefetch ?? 2)
     return demand.pipe(
       startWith(undefined),

@@ -1,8 +1,7 @@
-import { promises as fs } from 'fs'
 import { Key, Tensor } from '../tensor'
 import type { DataWorkers } from './workers'
 import { DataRecord, Example } from './example'
-import { MAX_IMAGE_BYTES, RgbImage, decodeImage, decodeRegion, imageTensor } from './image'
+import { RgbImage, decodeImage, decodeRegion, imageTensor, readImageBytes } from './image'
 import { ImageTransform, flips, normalised, randomResizedRegion, transformImage } from './image-transform'
 import { ExampleOp } from './transforms'
 
@@ -37,21 +36,8 @@ export const whereOf = (r: DataRecord): string => (r.kind === 'file' ? r.path : 
 export const decodeRecord = async (r: Exclude<DataRecord, { kind: 'example' }>): Promise<RgbImage> => decodeImage(await bytesOf(r), whereOf(r))
 
 /** A record's encoded bytes (files are size-checked before they are read). */
-const bytesOf = async (r: Exclude<DataRecord, { kind: 'example' }>): Promise<Buffer> => {
-  if (r.kind === 'bytes') return Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength)
-  const fail = (why: string): never => {
-    throw new Error(`${r.path}: ${why}`)
-  }
-  const handle = await fs.open(r.path, 'r').catch(e => fail(`cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`))
-  try {
-    const st = await handle.stat()
-    if (!st.isFile()) fail('not a regular file')
-    if (st.size > MAX_IMAGE_BYTES) fail(`${st.size} bytes is over the ${MAX_IMAGE_BYTES}-byte limit for an image`)
-    return await handle.readFile()
-  } finally {
-    await handle.close()
-  }
-}
+const bytesOf = (r: Exclude<DataRecord, { kind: 'example' }>): Promise<Buffer> =>
+  r.kind === 'bytes' ? Promise.resolve(Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength)) : readImageBytes(r.path)
 
 /**
  * Counts of decodes in this thread (tests check that opening a source decodes nothing).

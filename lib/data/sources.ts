@@ -41,8 +41,8 @@ const IMAGE_FILE = /\.(png|jpe?g|webp)$/i
 
 /**
  * timm's ImageFolder layout, listed and not decoded: per record the file's name (its class folder
- * is shared) and a 32-bit label, about 100 bytes for ImageNet's names, so a million files list in
- * about 100 MB.
+ * is shared) and a 32-bit label: 130 MB of V8 heap for a million ImageNet-style names
+ * (`n01440764_10026.JPEG`), measured on the same two arrays.
  */
 const folder = async (dir: string): Promise<Loaded> => {
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch(e => { throw new DataError(`folder:${dir}: cannot read: ${(e as Error).message}`) })

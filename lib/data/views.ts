@@ -1,11 +1,10 @@
-import { Key } from '../tensor'
+import { Key, Tensor } from '../tensor'
 import { CropMode, cropViews, renderViews } from './crops'
 import { DataRecord, Example } from './example'
 import { RgbImage } from './image'
 import { ImageTransform, normalised } from './image-transform'
 import { Preparation, decodeRecord, prepareAnywhere } from './prepare'
 import type { DataWorkers } from './workers'
-import { Tensor } from '../tensor'
 
 /**
  * A [h, w, 1 or 3] tensor in [0, 1] as an 8-bit RGB image (grey replicated), for the views of
