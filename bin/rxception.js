@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // An installed package runs the compiled CLI (dist/). A development checkout runs the TypeScript
 // sources through tsx (a development dependency), so an edit takes effect without a build.
-// libuv's file-system thread pool starts 4 threads on first use; on a machine with fewer cores that
-// is more threads than the work needs (rxception's own workers are one per core): one per core, at most 4
-if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(Math.min(4, Math.max(1, require('os').cpus().length)))
+// libuv's thread pool (file reads, and sharp's libvips decoding for the data workers) starts 4
+// threads on first use: one per core instead, so a 2-core machine runs no more threads than cores
+// and a large one decodes on all of them
+if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(Math.min(128, Math.max(1, require('os').cpus().length)))
 const fs = require('fs')
 const path = require('path')
 const sources = path.join(__dirname, '..', 'pipelines', 'cli.ts')

@@ -100,7 +100,7 @@ const resultOf = (base: Omit<EvaluationResult, 'examples' | 'top1' | 'top5' | 'l
  */
 export const runEvaluation = async (config: TrainConfig, f: EvaluateFlags, backend: Backend, log: (s: string) => void, progress?: (done: number, total: number) => void): Promise<EvaluationResult> => {
   const shard = shardOf(config.shard)
-  const data = await openData(config, log, { shard: false, heldOutShard: shard })
+  const data = await openData(config, log, { shard: false, heldOutShard: shard, evaluating: true })
   const whole = data.heldOut ?? data.train
   // wds shards are split whole when opened; random-access records by a keyed partition here
   const dataset = isStream(whole) ? whole : shardDataset(whole, shard, [config.seed, 0])
@@ -125,13 +125,16 @@ export const runEvaluation = async (config: TrainConfig, f: EvaluateFlags, backe
       views: recordViews({ ...prep, ...(workers ? { workers } : {}) }, f.crops, cropPct, transform), prefetch: config.prefetch, ...(progress ? { onProgress: progress } : {}),
     })
     return resultOf({
-      data: whole.name, model: config.model, crops: f.crops, cropPct, imgSize: config.imgSize, interpolation: transform.interpolation,
+      data: unshardedName(whole.name), model: config.model, crops: f.crops, cropPct, imgSize: config.imgSize, interpolation: transform.interpolation,
       paramCount: countParameters(sets[0]!.params), models: f.weights, shard: shard ? `${shard.index}/${shard.count}` : null,
     }, counts)
   } finally {
     await workers?.close()
   }
 }
+
+/** A source's name without the ' [shard I/N]' that wds: adds, so the parts of one evaluation name the same data. */
+const unshardedName = (name: string) => name.replace(/ \[shard \d+\/\d+\]$/, '')
 
 const CountsCodec = t.type({ examples: t.number, top1: t.number, top5: t.number, lossSum: t.number, confusion: t.array(t.array(t.number)) })
 const PartCodec = t.type({

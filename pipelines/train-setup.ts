@@ -43,9 +43,10 @@ const openAny = async (c: TrainConfig, spec: string, log: (s: string) => void, o
  * trains on its training split and evaluates on its held-out tenth; other sources hold out
  * --val-split of their examples (a keyed draw from --seed) or train on everything. The training
  * part is then this reader's --shard (RANK/WORLD_SIZE) of it, unless `o.shard` is false; held-out
- * wds shards are split by `o.heldOutShard` (evaluate --shard).
+ * wds shards are split by `o.heldOutShard` (evaluate --shard), and so is --data itself when
+ * `o.evaluating` and there is no --val-data (evaluate reads --data then: whole, in order).
  */
-export const openData = async (c: TrainConfig, log: (s: string) => void, o: { readonly shard?: boolean; readonly heldOutShard?: Shard | null } = {}): Promise<RunData> => {
+export const openData = async (c: TrainConfig, log: (s: string) => void, o: { readonly shard?: boolean; readonly heldOutShard?: Shard | null; readonly evaluating?: boolean } = {}): Promise<RunData> => {
   const report = (what: string, l: Loaded) => {
     for (const s of l.skipped.slice(0, 5)) log(`skipped ${s.where}: ${s.reason}`)
     if (l.skipped.length) log(`${what}: skipped ${l.skipped.length} bad record${l.skipped.length > 1 ? 's' : ''}`)
@@ -53,7 +54,8 @@ export const openData = async (c: TrainConfig, log: (s: string) => void, o: { re
   }
   const shard = o.shard === false ? null : shardOf(c.shard)
   const mine = (d: Dataset) => shardDataset(d, shard, keyFromSeed(c.seed))
-  const tr = await openAny(c, c.data, log, { training: true, shard })
+  const dataIsEvaluated = o.evaluating === true && !c.valData
+  const tr = await openAny(c, c.data, log, dataIsEvaluated ? { training: false, shard: o.heldOutShard ?? null } : { training: true, shard })
   const held = async (): Promise<{ set: Dataset | StreamSource; skipped: number } | undefined> => {
     if (!c.valData) return undefined
     const v = await openAny(c, c.valData, log, { training: false, shard: o.heldOutShard ?? null })

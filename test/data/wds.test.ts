@@ -1,7 +1,6 @@
 import test from 'ava'
 import { spawnSync } from 'child_process'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs'
-import { tmpdir } from 'os'
+import { readFileSync, writeFileSync } from 'fs'
 import * as path from 'path'
 import { Subject, lastValueFrom, tap, toArray } from 'rxjs'
 import { DataRecord, Example, ImageTransform, StreamSource, dataWorkers, decodeCounter, openWds, prepareRecord } from '../../lib/data'
@@ -11,21 +10,8 @@ import { constant } from '../../lib/schedule'
 import { keyFromSeed } from '../../lib/tensor'
 import { TrainEvent, TrainState, train } from '../../lib/train'
 import { backendFor } from '../helpers/backends'
-import { photoLike } from '../helpers/images'
+import { PYTHON, shards } from '../helpers/wds'
 import { tinyNet } from '../helpers/tiny'
-
-const PYTHON = '/usr/bin/python3'
-
-/** Shards written by Python's tarfile: `shards` × `per` samples of 20×16 PNGs labelled i mod 3. */
-const shards = async (n: number, per: number, info = false) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rxc-wds-'))
-  const pngs = path.join(dir, 'png')
-  mkdirSync(pngs)
-  for (let i = 0; i < n * per; i++) writeFileSync(path.join(pngs, `${i}.png`), await photoLike(20, 16, i, 'png'))
-  const r = spawnSync(PYTHON, [path.join(__dirname, '..', 'fixtures', 'write_wds.py'), dir, String(n), String(per), ...(info ? ['--info'] : []), '--png-dir', pngs], { encoding: 'utf8', timeout: 60_000 })
-  if (r.status !== 0) throw new Error(`write_wds.py: ${r.stderr || r.error?.message}`)
-  return { dir, pattern: path.join(dir, `train-{${'0'.repeat(6)}..${String(n - 1).padStart(6, '0')}}.tar`) }
-}
 
 const options = { key: keyFromSeed(5), shuffleBuffer: 7, onBad: 'fail' as const, dataTimeout: 60 }
 

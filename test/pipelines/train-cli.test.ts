@@ -11,16 +11,17 @@ const children = new Set<ReturnType<typeof spawn>>()
 // a test that fails or times out must not leave a training process behind
 process.on('exit', () => children.forEach(c => c.kill('SIGKILL')))
 
-const run = (args: string[], onStderr?: (all: string, child: ReturnType<typeof spawn>) => void) =>
+const run = (args: string[], onStderr?: (all: string, child: ReturnType<typeof spawn>) => void, feed?: (child: ReturnType<typeof spawn>) => void) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>(resolve => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [cli, ...args], { stdio: [feed ? 'pipe' : 'ignore', 'pipe', 'pipe'] })
     children.add(child)
+    feed?.(child)
     // a hung run is killed (and the test then fails on its exit code) rather than outliving ava
     const guard = setTimeout(() => child.kill('SIGKILL'), 120_000)
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', d => (stdout += d))
-    child.stderr.on('data', d => {
+    child.stdout!.on('data', d => (stdout += d))
+    child.stderr!.on('data', d => {
       stderr += d
       onStderr?.(stderr, child)
     })
@@ -69,4 +70,33 @@ test('a bad flag is one line on stderr, exit 2 (a usage error), no stack trace',
   const r = await run(['train', '--momentum', '2'])
   t.is(r.code, 2)
   t.is(r.stderr.trim(), 'rxception: train: --momentum: expected a number in [0, 1), got 2')
+})
+
+test('an endless pipe into ndjson:- trains with --train-num-samples 640 and finishes its epochs without waiting for the end of input', async t => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rxc-pipe-'))
+  const out = path.join(dir, 'run')
+  let written = 0
+  let open = true
+  // writes lines for as long as the run reads them, honouring back-pressure; never ends the input
+  const feed = (child: ReturnType<typeof spawn>) => {
+    const stdin = child.stdin!
+    stdin.on('error', () => (open = false))
+    child.on('close', () => (open = false))
+    const more = () => {
+      while (open) {
+        const n = written++
+        const line = JSON.stringify({ pixels: Array.from({ length: 64 }, (_, j) => ((n * 7 + j) % 5) / 4), shape: [8, 8, 1], label: n % 2 })
+        if (!stdin.write(`${line}\n`)) return void stdin.once('drain', more)
+      }
+    }
+    more()
+  }
+  const r = await run(['train', '--data', 'ndjson:-', '--train-num-samples', '640', '--num-classes', '2', '--img-size', '28', '--width', '0.0625', '-b', '32', '--epochs', '2', '--output', out, '--backend', 'webasm'], undefined, feed)
+  t.is(r.code, 0, r.stderr)
+  const e = events(out)
+  t.is(e.filter(x => x.type === 'epoch').length, 2)
+  t.is(e[e.length - 1]!.reason, 'finished')
+  t.is(e[e.length - 1]!.step, 40)
+  // the run took its 1280 lines (and at most the prefetch and the pipe's buffer more) and ended with input still coming
+  t.true(written >= 1280, `wrote ${written} lines`)
 })
