@@ -9,7 +9,7 @@ import { INTERPOLATIONS } from '../lib/data/resample'
 export { ConfigError, flagOf } from '../lib/flags'
 
 /**
- * The one training configuration, shared by the CLI (flags or `--config FILE.json`), the library and
+ * The one training configuration, shared by the CLI (flags or `--config FILE`: JSON, YAML or timm's args.yaml), the library and
  * checkpoints. Names follow timm's train.py where it has the same knob (`batchSize` is
  * `-b/--batch-size`, `drop` is the drop rate 1 − keep, `bnMomentum` is PyTorch's momentum, so
  * TF-slim's decay 0.9997 is 0.0003). Decoded with io-ts: a bad value is refused with its name.

@@ -5,7 +5,7 @@ import { Backend } from '../lib/backend'
 import { readImage } from '../lib/data/image'
 import { preprocess } from '../lib/data/preprocess'
 import { PRETRAINED_PREPROCESS } from '../modules'
-import { importStateDict, readSafetensors } from '../lib/io'
+import { importStateDict, readWeightsFile } from '../lib/io'
 import { keyFromSeed } from '../lib/tensor'
 import { ModelChoice, buildModel } from './model-options'
 
@@ -59,9 +59,7 @@ export const predict = async (choice: ModelChoice, weights: string, images: read
   if (images.length === 0) throw new Error('predict: give at least one image file')
   const net = buildModel(choice)
   const cfg = { ...PRETRAINED_PREPROCESS[choice.model], size: choice.input }
-  const file = await readSafetensors(weights)()
-  if (isLeft(file)) throw file.left
-  const loaded = importStateDict(net.spec([1, cfg.size, cfg.size, choice.channels]), file.right.tensors, weights)
+  const loaded = importStateDict(net.spec([1, cfg.size, cfg.size, choice.channels]), await readWeightsFile(weights), weights)
   if (isLeft(loaded)) throw loaded.left
   const classes = choice.options.classes === 1000 ? imagenetClasses() : undefined
   const out: (Prediction | Failure)[] = []

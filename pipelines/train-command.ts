@@ -1,6 +1,8 @@
 import * as path from 'path'
 import { Subject } from 'rxjs'
 import { createBackend } from '../lib/backend'
+import { isTorchFile } from '../lib/io'
+import { readTimmResume, timmResumeOptions } from './timm-resume'
 import { decodeConfig } from './config'
 import { defaultOutput, loadResume, runTraining } from './train'
 import { TRAIN_USAGE, parseTrainFlags } from './train-flags'
@@ -16,8 +18,15 @@ export const trainCommand = async (argv: readonly string[]): Promise<void> => {
     return
   }
   let config = parseTrainFlags(argv)
-  let resumed
-  if (config.resume) {
+  let resumed: Parameters<typeof runTraining>[3]
+  if (config.resume && (await isTorchFile(config.resume))) {
+    // a timm checkpoint: its args, its weights, RMSpropTF's state, from the epoch after its own
+    const r = await readTimmResume(config.resume)
+    const base = decodeConfig(timmResumeOptions(r, line => console.error(line)), `${r.file} (its args)`)
+    config = parseTrainFlags(argv, base)
+    resumed = r
+    console.error(`resuming timm's ${r.file} after its epoch ${r.parts.epoch} (${r.parts.source}, ${r.parts.optimizer ? "RMSpropTF's state continued" : 'no optimizer state in the file'})`)
+  } else if (config.resume) {
     const r = await loadResume(config.resume)
     const base = decodeConfig(r.config, `${r.file} (its config)`)
     config = parseTrainFlags(argv, { ...base, output: base.output ?? path.dirname(r.file) })

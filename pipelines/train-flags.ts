@@ -1,6 +1,8 @@
 import { readFileSync } from 'fs'
+import { parse } from 'yaml'
 import { ConfigError, DEFAULT_CONFIG, TrainConfig, decodeConfig, flagOf } from './config'
 import { FlagKind, tokenize } from '../lib/flags'
+import { fromTimmArgs, isTimmArgs } from './timm-args'
 
 /** Keys whose value may be null and is a number when given (the other nullable ones are paths). */
 const NULLABLE_NUMBERS = new Set(['optEps', 'clipGrad', 'numClasses', 'cropPct', 'workers', 'trainNumSamples'])
@@ -14,7 +16,7 @@ export const TRAIN_KINDS: Record<string, FlagKind> = Object.fromEntries(
 
 /**
  * `rxception train` flags to a TrainConfig: timm's names (`-b/--batch-size`, `--opt-eps`, `--drop`,
- * ...), booleans as bare flags (`--no-aug`), and `--config FILE.json` for a JSON object of the same
+ * ...), booleans as bare flags (`--no-aug`), and `--config FILE` for a JSON or YAML object of the same
  * options (camelCase keys), which flags override. Unknown flags and bad values are ConfigErrors
  * naming the flag.
  *
@@ -31,15 +33,29 @@ export const parseTrainFlagsWith = (argv: readonly string[], extra: Record<strin
   const flags: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(raw)) (k in extra ? own : flags)[k] = v
   const { config: file, ...rest } = flags
-  let fileConfig: unknown = {}
-  if (typeof file === 'string') {
-    try {
-      fileConfig = JSON.parse(readFileSync(file, 'utf8'))
-    } catch (e) {
-      throw new ConfigError(`--config: ${file}: ${(e as Error).message}`)
-    }
-  }
+  const fileConfig = typeof file === 'string' ? readConfigFile(file) : {}
   return { config: decodeConfig(rest, command, decodeConfig(fileConfig, '--config', base)), extra: own }
+}
+
+/**
+ * A --config file: rxception's JSON (config.json in a run's folder, camelCase keys) or YAML, either
+ * rxception's keys or timm's args.yaml (snake_case keys, a run folder's args.yaml from timm or from
+ * rxception), which becomes rxception's options (pipelines/timm-args.ts); a timm feature rxception
+ * lacks is reported on stderr and ignored.
+ *
+ * @example
+ * readConfigFile('output/train/20261201-120000-inception-v4/args.yaml')
+ */
+export const readConfigFile = (file: string, warn: (line: string) => void = console.error): unknown => {
+  let raw: unknown
+  try {
+    // YAML is a superset of JSON: one parser for both
+    raw = parse(readFileSync(file, 'utf8'))
+  } catch (e) {
+    throw new ConfigError(`--config: ${file}: ${(e as Error).message.split('\n')[0]}`)
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`--config: ${file}: expected a mapping of options`)
+  return isTimmArgs(raw as Record<string, unknown>) ? fromTimmArgs(raw as Record<string, unknown>, `--config ${file}`, warn) : raw
 }
 
 /** Each training option's help line (`rxception train --help`) (typed by the config: an option without one does not compile). */
@@ -102,6 +118,6 @@ export const TRAIN_HELP: Readonly<Record<keyof typeof DEFAULT_CONFIG, string>> =
 
 export const TRAIN_USAGE = `usage: rxception train [options]      (timm's train.py names where it has the option)
 ${Object.entries(DEFAULT_CONFIG).map(([k, v]) => `  ${flagOf(k).padEnd(24)} ${TRAIN_HELP[k as keyof typeof DEFAULT_CONFIG]} (default ${JSON.stringify(v)})`).join('\n')}
-  --config FILE.json       options as a JSON object (camelCase keys); flags override it
+  --config FILE            options: rxception's JSON/YAML (camelCase keys) or timm's args.yaml; flags override it
   -b                       same as --batch-size
   -j                       same as --workers`

@@ -1,6 +1,6 @@
 import { isLeft } from 'fp-ts/Either'
 import { Dataset, ImageTransform, Loaded, Preparation, compose, mnist, normalize, openSource, randomCrop, randomFlip, resize, subset, toChannels, permutation, shardDataset, shardOf, Shard, StreamSource, openWds, ndjsonStream, ndjsonRecord, lines } from '../lib/data'
-import { importStateDict, readSafetensors } from '../lib/io'
+import { importStateDict, readWeightsFile } from '../lib/io'
 import { Layer } from '../lib/nn'
 import { optimizerByName } from '../lib/optim'
 import { Schedule, constant, cosine, stepDecay, withWarmup } from '../lib/schedule'
@@ -128,12 +128,8 @@ export const classifierPrefix = (c: TrainConfig): string => MODELS[c.model].clas
 export const classesInWeights = (tensors: ReadonlyMap<string, Tensor>, c: TrainConfig): number | undefined =>
   tensors.get(`${classifierPrefix(c)}.weight`)?.shape[0]
 
-/** The tensors of a timm-named weights file (--initial-checkpoint). */
-export const readWeights = async (file: string): Promise<ReadonlyMap<string, Tensor>> => {
-  const f = await readSafetensors(file)()
-  if (isLeft(f)) throw f.left
-  return f.right.tensors
-}
+/** The tensors of a timm-named weights file (--initial-checkpoint, --weights): safetensors or timm's .pth.tar. */
+export const readWeights = readWeightsFile
 
 /**
  * Fresh parameters from --seed, or --initial-checkpoint's (strict: every name and shape must match;

@@ -6,8 +6,10 @@ import { Backend } from '../lib/backend'
 import { stepsPerEpoch } from '../lib/data'
 import { exportStateDict, writeSafetensors } from '../lib/io'
 import { TrainConfig } from './config'
-import { EventOf, rssMiB, TrainEvent, TrainState, evaluate, milestoneLine, progressLine, readCheckpoint, reportHtml, serializable, train, writeCheckpoint } from '../lib/train'
+import { EventOf, rssMiB, TrainEvent, TrainState, evaluate, milestoneLine, progressLine, timmLogLine, readCheckpoint, reportHtml, serializable, train, writeCheckpoint } from '../lib/train'
 import { Dataset, StreamSource, isStream, dataWorkers, decoderName, defaultWorkers, prepareAnywhere } from '../lib/data'
+import { timmRunFiles } from './timm-run-files'
+import { TimmResume, timmInitialState } from './timm-resume'
 import { buildNetwork, classesInWeights, classifierPrefix, initialState, openData, optimizerOf, preprocessing, readWeights, scheduleOf } from './train-setup'
 
 export interface TrainIo {
@@ -38,7 +40,7 @@ const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '
  * @example
  * const done = await runTraining(decodeConfig({ epochs: 1 }, 'example'), backend, { log: console.error })
  */
-export const runTraining = async (config: TrainConfig, backend: Backend, io: TrainIo, resumed?: TrainState): Promise<EventOf<'done'>> => {
+export const runTraining = async (config: TrainConfig, backend: Backend, io: TrainIo, resumed?: TrainState | TimmResume): Promise<EventOf<'done'>> => {
   const t0 = Date.now()
   const out = config.output ?? defaultOutput(config)
   mkdirSync(out, { recursive: true })
@@ -52,8 +54,9 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
   const classes = config.numClasses ?? fromFile ?? data.train.classes
   const net = buildNetwork(config, classes)
   const optimizer = optimizerOf(config)
-  const initial = resumed ?? initialState(config, net, p => optimizer.init(p), weights && { file: config.initialCheckpoint!, tensors: weights, classifier: classifierPrefix(config) })
   const per = stepsPerEpoch(data.train, config.batchSize)
+  const initial = resumed && 'kind' in resumed ? timmInitialState(resumed, config, net, per, p => optimizer.init(p))
+    : resumed ?? initialState(config, net, p => optimizer.init(p), weights && { file: config.initialCheckpoint!, tensors: weights, classifier: classifierPrefix(config) })
   const prep = preprocessing(config)
   const workerCount = config.workers ?? defaultWorkers()
   const workers = workerCount > 0 && (hasFiles(data.train) || (data.heldOut && hasFiles(data.heldOut))) ? dataWorkers(workerCount) : undefined
@@ -110,12 +113,14 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
 
   const milestones: TrainEvent[] = []
   const progress = progressLine(per * config.epochs, initial.step, Date.now())
+  const timmLine = timmLogLine(per, config.batchSize, config.logInterval)
   events.subscribe({ next: e => appendFileSync(eventsFile, `${JSON.stringify(serializable(e))}\n`), error: () => undefined })
+  events.subscribe({ next: timmRunFiles(out, config, classes, heldOut !== undefined), error: () => undefined })
   events.subscribe({
     next: e => {
-      const p = progress(e)
-      if (p && io.progress) io.progress(p)
-      else if (p && e.type === 'step' && e.step % config.logInterval === 0) io.log(p)
+      // a terminal gets the redrawn bar; a log file timm's line shape
+      const p = io.progress ? progress(e) : timmLine(e)
+      if (p) (io.progress ?? io.log)(p)
       const m = milestoneLine(e)
       if (m) io.log(m)
     },

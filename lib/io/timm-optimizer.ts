@@ -1,0 +1,68 @@
+import { Tensor } from '../tensor'
+import { Tree, flatten, unflatten } from '../tree'
+import { fromTorchLayout, toTorchLayout } from './state-dict'
+import { TimmParts } from './timm-checkpoint'
+
+/** Whether timm's `param_groups_weight_decay` leaves a parameter undecayed: 1-D tensors and biases. */
+const undecayed = (name: string, t: Tensor) => t.rank <= 1 || name.endsWith('.bias')
+
+/**
+ * The parameter names in the order of the optimizer's positions: `named_parameters()` order (the
+ * order of rxception's parameter tree, which is timm's), split as timm's `param_groups_weight_decay`
+ * splits them when there are two groups (undecayed first, then decayed), whole with one group.
+ *
+ * @example
+ * timmParameterOrder(params, 2) // ['features.0.bn.weight', ..., 'features.0.conv.weight', ...]
+ */
+export const timmParameterOrder = (params: Tree, groups: 1 | 2): string[] => {
+  const all = flatten(params)
+  if (groups === 1) return all.map(([k]) => k)
+  return [...all.filter(([k, t]) => undecayed(k, t)), ...all.filter(([k, t]) => !undecayed(k, t))].map(([k]) => k)
+}
+
+/**
+ * timm's RMSpropTF state (by position: `square_avg`, `momentum_buffer`, `step`) as the state of
+ * rxception's `rmsproptf` (`{ rms: { ms }, momentum: { momentum } }`), so `--resume` from a timm
+ * checkpoint continues the optimizer instead of restarting it. timm keeps the learning rate inside
+ * the momentum buffer and subtracts it; rxception adds its (negated) buffer: the buffer changes sign.
+ * A position without state (never stepped) starts as RMSpropTF does: ms 1, momentum 0. The groups
+ * must be the ones timm's create_optimizer makes for this network, else a one-line error says how
+ * they differ.
+ *
+ * @example
+ * const opt = rmspropTfStateFromTimm(parts.optimizer!, params, 'last.pth.tar')
+ */
+export const rmspropTfStateFromTimm = (o: NonNullable<TimmParts['optimizer']>, params: Tree, file: string): Tree => {
+  const fail = (why: string): never => {
+    throw new Error(`${file}: optimizer: ${why}`)
+  }
+  if (o.groups.length !== 1 && o.groups.length !== 2) fail(`${o.groups.length} parameter groups; timm makes 1 (no weight decay) or 2 (undecayed, decayed)`)
+  const order = timmParameterOrder(params, o.groups.length as 1 | 2)
+  const positions = o.groups.flatMap(g => g.params)
+  if (positions.length !== order.length || positions.some((p, i) => p !== i)) {
+    fail(`its groups hold ${positions.length} parameters (positions ${positions.slice(0, 3).join(', ')}...), this network has ${order.length} in timm's order`)
+  }
+  if (o.groups.length === 2 && o.groups[0]!.params.length !== timmParameterOrder(params, 2).filter(k => undecayed(k, byName(params).get(k)!)).length) {
+    fail('its first group is not the undecayed parameters (1-D tensors and biases) timm puts there')
+  }
+  const shapes = byName(params)
+  const ms: [string, Tensor][] = []
+  const momentum: [string, Tensor][] = []
+  order.forEach((name, i) => {
+    const p = shapes.get(name)!
+    const s = o.state.get(i)
+    const take = (key: string, fallback: Tensor, negate: boolean): Tensor => {
+      const v = s?.get(key)
+      if (v === undefined) return fallback
+      if (!(v instanceof Tensor)) return fail(`state ${i} (${name}).${key}: expected a tensor`)
+      const ours = fromTorchLayout(v)
+      if (ours.shape.join() !== p.shape.join()) fail(`state ${i} (${name}).${key}: shape [${v.shape.join(', ')}], the parameter is [${toTorchLayout(p).shape.join(', ')}]`)
+      return negate ? Tensor.adopt(ours.shape, ours.data.map(x => -x)) : ours
+    }
+    ms.push([name, take('square_avg', Tensor.fill(p.shape, 1), false)])
+    momentum.push([name, take('momentum_buffer', Tensor.zeros(p.shape), true)])
+  })
+  return { rms: { ms: unflatten(ms) }, momentum: { momentum: unflatten(momentum) } }
+}
+
+const byName = (params: Tree) => new Map(flatten(params))
