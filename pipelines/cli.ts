@@ -13,6 +13,7 @@ import { availability, createBackend, modeFromEnv } from '../lib/backend'
 import { ConfigError } from './config'
 import { PREDICT_DEFAULTS, PREDICT_FLAGS, SUMMARY_DEFAULTS, SUMMARY_FLAGS } from './commands'
 import { evaluateCommand } from './evaluate'
+import { exportCommand } from './export'
 import { parseCommand, usageOf } from '../lib/flags'
 import { buildModel, modelChoice } from './model-options'
 import { formatPredictions, isFailure, predict } from './predict'
@@ -23,6 +24,7 @@ const usage = `usage: rxception <command> [options]      (rxception <command> --
   train               stream-train a network (default: inception-resnet-v1-tiny on the bundled MNIST digits)
   evaluate            top-1/top-5 and confusion matrix of weight files: centre, 10, 12 or 144 crops, ensembles
   predict IMAGE...    top-k ImageNet classes with timm's weights (--weights FILE.safetensors)
+  export              a run's checkpoint for timm: --to timm-resume (train.py --resume continues it)
   summary             layer table of a network (output shapes, parameters, MACs) without computing anything
   bench               networks vs TensorFlow.js, same weights (--models, --sizes, --peers, --quick; --mode ops: single ops)
   backends            the gpu.js backends, their devices, and the one RXCEPTION_BACKEND (default auto) selects
@@ -82,6 +84,8 @@ const main = async (argv: string[]) => {
       return summaryCommand(rest)
     case 'predict':
       return predictCommand(rest)
+    case 'export':
+      return exportCommand(rest)
     case 'bench': {
       // loaded on demand: the benchmark pulls in TensorFlow.js, a development dependency
       const { runNetworkBenchmark } = require('../bench/suite') as typeof import('../bench/suite')
@@ -93,7 +97,7 @@ const main = async (argv: string[]) => {
       console.log(usage)
       return
     default:
-      throw new ConfigError(`unknown command '${command}' (train, evaluate, predict, summary, bench, backends)`)
+      throw new ConfigError(`unknown command '${command}' (train, evaluate, predict, export, summary, bench, backends)`)
   }
 }
 

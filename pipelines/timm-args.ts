@@ -53,6 +53,8 @@ const INFRA = new Set([
   'remode', 'save_images', 'synchronize_step', 'task_loss_weight', 'torchcompile', 'torchcompile_mode', 'torchscript', 'train_size_probs', 'train_size_random_mix', 'train_size_schedule',
   'train_size_schedule_spread', 'train_split', 'use_multi_epochs_loader', 'val_interval', 'val_num_samples', 'val_split', 'variable_batch_loss_scale', 'wandb_project', 'wandb_resume_id',
   'wandb_tags', 'worker_seeding', 'train_batches_per_epoch', 'resume', 'output',
+  // set by train.py at run time, so present in the args a checkpoint saves
+  'prefetcher', 'distributed', 'world_size', 'rank',
 ])
 
 /** timm keys read into options by fromTimmArgs beside the one-to-one ones. */

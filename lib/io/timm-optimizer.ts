@@ -2,6 +2,7 @@ import { Tensor } from '../tensor'
 import { Tree, flatten, unflatten } from '../tree'
 import { fromTorchLayout, toTorchLayout } from './state-dict'
 import { TimmParts } from './timm-checkpoint'
+import { PickleValue } from './pickle-writer'
 
 /** Whether timm's `param_groups_weight_decay` leaves a parameter undecayed: 1-D tensors and biases. */
 const undecayed = (name: string, t: Tensor) => t.rank <= 1 || name.endsWith('.bias')
@@ -66,3 +67,52 @@ export const rmspropTfStateFromTimm = (o: NonNullable<TimmParts['optimizer']>, p
 }
 
 const byName = (params: Tree) => new Map(flatten(params))
+
+/**
+ * RMSpropTF's settings as timm's param groups hold them (timm/optim/rmsprop_tf.py's defaults
+ * beside the run's values), so `optimizer.load_state_dict` takes them whole.
+ *
+ * @example
+ * const s: RmspropTfSettings = { lr: 0.045, momentum: 0.9, eps: 1, weightDecay: 4e-5, weightDecayAll: false }
+ */
+export interface RmspropTfSettings {
+  readonly lr: number
+  readonly momentum: number
+  readonly eps: number
+  readonly weightDecay: number
+  readonly weightDecayAll: boolean
+}
+
+/**
+ * rxception's `rmsproptf` state as timm's RMSpropTF `state_dict()`: state by position (`step`,
+ * `square_avg`, `momentum_buffer`, PyTorch layout, the buffer's sign turned back), param groups as
+ * timm's `create_optimizer_v2` makes them (two with weight decay: undecayed, decayed; one without).
+ * The inverse of rmspropTfStateFromTimm.
+ *
+ * @example
+ * const optimizer = rmspropTfStateToTimm(state.opt, state.params, state.step, settings)
+ */
+export const rmspropTfStateToTimm = (opt: Tree, params: Tree, steps: number, s: RmspropTfSettings): PickleValue => {
+  const rms = new Map(flatten((opt as { rms?: { ms?: Tree } }).rms?.ms ?? {}))
+  const mom = new Map(flatten((opt as { momentum?: { momentum?: Tree } }).momentum?.momentum ?? {}))
+  if (rms.size === 0) throw new Error("export --to timm-resume: the run's optimizer is not rmsproptf (no RMS state); timm's RMSpropTF cannot continue it")
+  const groups: 1 | 2 = s.weightDecay > 0 ? 2 : 1
+  const order = timmParameterOrder(params, groups)
+  const all = byName(params)
+  const noDecay = order.filter(k => undecayed(k, all.get(k)!)).length
+  const state = order.map((name, i) => [i, { kind: 'dict', entries: [
+    ['step', { kind: 'tensor', tensor: Tensor.fromArray([1], [steps]), shape: [] }],
+    ['square_avg', { kind: 'tensor', tensor: toTorchLayout(rms.get(name)!) }],
+    ['momentum_buffer', { kind: 'tensor', tensor: toTorchLayout(mom.has(name) ? Tensor.adopt(mom.get(name)!.shape, mom.get(name)!.data.map(x => -x)) : Tensor.zeros(all.get(name)!.shape)) }],
+  ] }] as const)
+  const group = (positions: number[], weightDecay: number): PickleValue => ({ kind: 'dict', entries: [
+    ['lr', { kind: 'float', value: s.lr }], ['momentum', { kind: 'float', value: s.momentum }], ['alpha', { kind: 'float', value: 0.9 }], ['eps', { kind: 'float', value: s.eps }],
+    ['centered', false], ['weight_decay', { kind: 'float', value: weightDecay }], ['decoupled_decay', false], ['corrected_weight_decay', false], ['lr_in_momentum', true],
+    ['caution', false], ['initial_lr', { kind: 'float', value: s.lr }], ['params', positions],
+  ] })
+  const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i)
+  return { kind: 'dict', entries: [
+    ['state', { kind: 'dict', entries: state }],
+    ['param_groups', groups === 1 ? [group(range(0, order.length), s.weightDecay)] : [group(range(0, noDecay), s.weightDecayAll ? s.weightDecay : 0), group(range(noDecay, order.length), s.weightDecay)]],
+  ] }
+}

@@ -60,12 +60,23 @@ export interface EvaluateOptions {
   readonly onProgress?: (done: number, total: number) => void
 }
 
-const softmaxInto = (logits: Float32Array, offset: number, k: number, into: Float64Array, at: number) => {
+/**
+ * Adds one view's probabilities to a row of log-probabilities, in log space (log(a + b) from log a
+ * and log b), so a confident wrong answer's loss is its true −log p however small p is (softmax in
+ * float64 underflows to 0 past a logit gap of about 745, where the loss would be clamped).
+ */
+const addLogSoftmax = (logits: Float32Array, offset: number, k: number, into: Float64Array, at: number) => {
   let m = -Infinity
   for (let j = 0; j < k; j++) m = Math.max(m, logits[offset + j]!)
   let s = 0
   for (let j = 0; j < k; j++) s += Math.exp(logits[offset + j]! - m)
-  for (let j = 0; j < k; j++) into[at + j] += Math.exp(logits[offset + j]! - m) / s
+  const norm = m + Math.log(s)
+  for (let j = 0; j < k; j++) {
+    const a = into[at + j]!
+    const b = logits[offset + j]! - norm
+    const hi = Math.max(a, b)
+    into[at + j] = hi === -Infinity ? b : hi + Math.log1p(Math.exp(Math.min(a, b) - hi))
+  }
 }
 
 /**
@@ -76,17 +87,17 @@ const softmaxInto = (logits: Float32Array, offset: number, k: number, into: Floa
  */
 export const emptyCounts = (k: number): Counts => ({ examples: 0, top1: 0, top5: 0, lossSum: 0, confusion: Array.from({ length: k }, () => new Array<number>(k).fill(0)) })
 
-/** Adds examples' probabilities (rows of k) and labels to counts, in place. */
-const addTo = (c: { examples: number; top1: number; top5: number; lossSum: number; confusion: number[][] }, probs: Float64Array, labels: readonly number[], k: number) => {
+/** Adds examples' log-probabilities (rows of k) and labels to counts, in place. */
+const addTo = (c: { examples: number; top1: number; top5: number; lossSum: number; confusion: number[][] }, logProbs: Float64Array, labels: readonly number[], k: number) => {
   labels.forEach((label, i) => {
-    const p = probs.subarray(i * k, (i + 1) * k)
+    const p = logProbs.subarray(i * k, (i + 1) * k)
     let best = 0
     for (let j = 1; j < k; j++) if (p[j]! > p[best]!) best = j
     const rank = p.reduce((n, v) => n + (v > p[label]! ? 1 : 0), 0)
     c.examples++
     c.top1 += best === label ? 1 : 0
     c.top5 += rank < 5 ? 1 : 0
-    c.lossSum -= Math.log(Math.max(p[label]!, 1e-30))
+    c.lossSum -= p[label]!
     c.confusion[label]![best]!++
   })
 }
@@ -99,7 +110,7 @@ const addTo = (c: { examples: number; top1: number; top5: number; lossSum: numbe
  */
 export const countsOf = (probs: Float64Array, labels: readonly number[], k: number): Counts => {
   const c = emptyCounts(k)
-  addTo(c, probs, labels, k)
+  addTo(c, probs.map(p => Math.log(Math.max(p, 1e-30))), labels, k)
   return c
 }
 
@@ -163,7 +174,7 @@ export const evaluateCounts = async (o: EvaluateOptions): Promise<Counts> => {
     if (!group) break
     const { labels, views } = group
     const images = views.flatMap((vs, owner) => vs.map(image => ({ image, owner })))
-    const probs = new Float64Array(labels.length * k)
+    const logProbs = new Float64Array(labels.length * k).fill(-Infinity)
     for (const w of weights) {
       for (let b = 0; b < images.length; b += o.batchSize) {
         const chunk = images.slice(b, b + o.batchSize)
@@ -172,14 +183,15 @@ export const evaluateCounts = async (o: EvaluateOptions): Promise<Counts> => {
         const x = stack(chunk.map(c => c.image), chunk.map(c => c.owner), valid).x
         const y = (await o.net.apply(w.params, w.state, x, { training: false, key: [0, 0], backend: o.backend })()).y
         const width = y.shape[1]!
-        for (let r = 0; r < valid; r++) softmaxInto(y.data, r * width, k, probs, chunk[r]!.owner * k)
+        for (let r = 0; r < valid; r++) addLogSoftmax(y.data, r * width, k, logProbs, chunk[r]!.owner * k)
       }
     }
+    // the mean of the views' and models' probabilities
     views.forEach((vs, owner) => {
-      const n = vs.length * weights.length
-      for (let j = 0; j < k; j++) probs[owner * k + j] /= n
+      const logN = Math.log(vs.length * weights.length)
+      for (let j = 0; j < k; j++) logProbs[owner * k + j] -= logN
     })
-    addTo(counts, probs, labels, k)
+    addTo(counts, logProbs, labels, k)
     o.onProgress?.(counts.examples, total(o))
   }
   return counts

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, promises as fs, readFileSync } from 'fs'
 import { tmpdir } from 'os'
 import * as path from 'path'
 import { Tensor } from '../../lib/tensor'
-import { TorchCheckpointError, fromTorchLayout, readTorchCheckpoint, rmspropTfStateFromTimm, timmParts, toTorchLayout } from '../../lib/io'
+import { TorchCheckpointError, fromTorchLayout, readTorchCheckpoint, rmspropTfStateFromTimm, rmspropTfStateToTimm, timmParts, toTorchLayout, writeTorchSave } from '../../lib/io'
 import { rmsproptf } from '../../lib/optim'
 import { Tree, flatten, unflatten } from '../../lib/tree'
 import { backendFor } from '../helpers/backends'
@@ -114,4 +114,27 @@ test("timm's RMSpropTF state read back by position continues the optimizer: one 
     t.true(worst < 1e-6, `${k}: worst difference ${worst}`)
   }
   t.throws(() => rmspropTfStateFromTimm(parts.optimizer!, unflatten(flatten(params).slice(1)), 'resume.pth.tar'), { message: /resume\.pth\.tar: optimizer: its groups hold 6 parameters .* this network has 5/ })
+})
+
+test("export to timm's --resume form: timm's own RMSpropTF, loaded from the file rxception wrote, takes the next step it would have taken", async t => {
+  const rs = mkdtempSync(path.join(tmpdir(), 'rxc-rms-out-'))
+  const fixture = path.join(__dirname, '..', 'fixtures', 'timm_rmsprop_resume.py')
+  t.is(spawnSync(PYTHON, [fixture, rs], { encoding: 'utf8', timeout: 120_000 }).status, 0)
+  const ck = await readTorchCheckpoint(path.join(rs, 'resume.pth.tar'))()
+  if (isLeft(ck)) return t.fail(ck.left.message)
+  const parts = timmParts(ck.right, 'resume.pth.tar')
+  const params = unflatten([...parts.weights].map(([k, v]) => [k, fromTorchLayout(v)] as const))
+  const opt = rmspropTfStateFromTimm(parts.optimizer!, params, 'resume.pth.tar')
+  const file = path.join(rs, 'exported.pth.tar')
+  await writeTorchSave(file, { kind: 'dict', entries: [
+    ['epoch', 4], ['version', 2],
+    ['state_dict', { kind: 'ordered-dict', entries: flatten(params).map(([k, v]) => [k, { kind: 'tensor', tensor: toTorchLayout(v) }] as const) }],
+    ['optimizer', rmspropTfStateToTimm(opt, params, 2, { lr: 0.045, momentum: 0.9, eps: 1, weightDecay: 4e-5, weightDecayAll: false })],
+  ] })
+  const r = spawnSync(PYTHON, [fixture, rs, '--continue', file], { encoding: 'utf8', timeout: 120_000 })
+  t.is(r.status, 0, r.stderr)
+  const { worst, epoch, version } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { worst: number; epoch: number; version: number }
+  t.is(epoch, 4)
+  t.is(version, 2)
+  t.true(worst < 1e-6, `timm's step from rxception's file differs from its step from its own by ${worst}`)
 })
