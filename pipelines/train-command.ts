@@ -3,7 +3,7 @@ import { Subject } from 'rxjs'
 import { createBackend } from '../lib/backend'
 import { isTorchFile } from '../lib/io'
 import { readTimmResume, timmResumeOptions } from './timm-resume'
-import { decodeConfig } from './config'
+import { TrainConfig, decodeConfig } from './config'
 import { defaultOutput, loadResume, runTraining } from './train'
 import { TRAIN_USAGE, parseTrainFlags } from './train-flags'
 
@@ -33,7 +33,17 @@ export const trainCommand = async (argv: readonly string[]): Promise<void> => {
     resumed = r.state
     console.error(`resuming from ${r.file} at step ${r.state.step}`)
   }
-  config = { ...config, output: config.output ?? defaultOutput(config) }
+  await trainConfigured({ ...config, output: config.output ?? defaultOutput(config) }, resumed)
+}
+
+/**
+ * One training run from a decoded config, as the CLI runs it (progress on stderr, SIGINT finishes
+ * the step and checkpoints, the backend released at the end): `train` and each `sweep` member.
+ *
+ * @example
+ * await trainConfigured(decodeConfig({ epochs: 1, output: 'run' }, 'mine'))
+ */
+export const trainConfigured = async (config: TrainConfig, resumed?: Parameters<typeof runTraining>[3]): Promise<void> => {
   const stop = new Subject<void>()
   let interrupted = false
   const onSigint = () => {
