@@ -5,7 +5,7 @@ import { stepsPerEpoch } from '../lib/data'
 import { Flags, ValuesOf, parseCommand, usageOf } from '../lib/flags'
 import { ConfigError, TrainConfig, decodeConfig } from './config'
 import { TIMM_MODELS, toTimmArgs } from './timm-args'
-import { classifierPrefix, openData } from './train-setup'
+import { classesInWeights, openData } from './train-setup'
 import { loadResume } from './train'
 import { TrainState } from '../lib/train'
 
@@ -62,7 +62,7 @@ export const exportCommand = async (argv: readonly string[]): Promise<void> => {
   const data = await openData(config, () => undefined)
   const per = stepsPerEpoch(data.train, config.batchSize)
   // the classifier's width as trained (PyTorch layout: [classes, features])
-  const classes = exportStateDict(r.state.params, {}).find(([k]) => k === `${classifierPrefix(config)}.weight`)?.[1].shape[0] ?? config.numClasses ?? data.train.classes
+  const classes = classesInWeights(new Map(exportStateDict(r.state.params, {})), config) ?? config.numClasses ?? data.train.classes
   if (r.state.step % per !== 0) console.error(`export: the checkpoint is at step ${r.state.step}, inside epoch ${Math.floor(r.state.step / per) + 1}; timm resumes at epoch boundaries and will run that epoch again from its start`)
   const out = v.out ?? path.join(path.dirname(r.file), 'timm-resume.pth.tar')
   await writeTorchSave(out, timmResumeValue(r.state, config, classes, per))

@@ -43,10 +43,10 @@ export const rmspropTfStateFromTimm = (o: NonNullable<TimmParts['optimizer']>, p
   if (positions.length !== order.length || positions.some((p, i) => p !== i)) {
     fail(`its groups hold ${positions.length} parameters (positions ${positions.slice(0, 3).join(', ')}...), this network has ${order.length} in timm's order`)
   }
-  if (o.groups.length === 2 && o.groups[0]!.params.length !== timmParameterOrder(params, 2).filter(k => undecayed(k, byName(params).get(k)!)).length) {
+  const shapes = byName(params)
+  if (o.groups.length === 2 && o.groups[0]!.params.length !== [...shapes].filter(([k, t]) => undecayed(k, t)).length) {
     fail('its first group is not the undecayed parameters (1-D tensors and biases) timm puts there')
   }
-  const shapes = byName(params)
   const ms: [string, Tensor][] = []
   const momentum: [string, Tensor][] = []
   order.forEach((name, i) => {
