@@ -20,12 +20,14 @@ import { formatPredictions, isFailure, predict } from './predict'
 import { summarize } from './summary'
 import { trainCommand, trainConfigured } from './train-command'
 import { sweepCommand } from './sweep'
+import { launchCommand } from './launch'
 
 const usage = `usage: rxception <command> [options]      (rxception <command> --help for its options)
   train               stream-train a network (default: inception-resnet-v1-tiny on the bundled MNIST digits)
   evaluate            top-1/top-5 and confusion matrix of weight files: centre, 10, 12 or 144 crops, ensembles
   predict IMAGE...    top-k ImageNet classes with timm's weights (--weights FILE.safetensors)
-  sweep               independent runs from a grid or a list of option sets (--grid FILE, --index I)
+  sweep               independent runs from a grid or a list of option sets (--grid FILE, --index I; --merge DIR: their report)
+  launch              a sweep or a sharded evaluation as a Slurm job array or a Kubernetes Indexed Job, with its merge job
   export              a run's checkpoint for timm: --to timm-resume (train.py --resume continues it)
   summary             layer table of a network (output shapes, parameters, MACs) without computing anything
   bench               networks vs TensorFlow.js, same weights (--models, --sizes, --peers, --quick; --mode ops: single ops)
@@ -91,6 +93,8 @@ const main = async (argv: string[]) => {
     case 'sweep':
       // each member as `train` runs it; a member with a checkpoint resumes from it (a retried array task)
       return sweepCommand(rest, config => (config.resume ? trainCommand(['--resume', config.resume, '--output', config.output!]) : trainConfigured(config)))
+    case 'launch':
+      return launchCommand(rest)
     case 'bench': {
       // loaded on demand: the benchmark pulls in TensorFlow.js, a development dependency
       const { runNetworkBenchmark } = require('../bench/suite') as typeof import('../bench/suite')
@@ -102,7 +106,7 @@ const main = async (argv: string[]) => {
       console.log(usage)
       return
     default:
-      throw new ConfigError(`unknown command '${command}' (train, evaluate, predict, sweep, export, summary, bench, backends)`)
+      throw new ConfigError(`unknown command '${command}' (train, evaluate, predict, sweep, launch, export, summary, bench, backends)`)
   }
 }
 

@@ -1,9 +1,9 @@
-import { readFileSync, writeFileSync } from 'fs'
+import { readFileSync } from 'fs'
 import { isLeft } from 'fp-ts/Either'
 import * as t from 'io-ts'
 import { Backend, createBackend } from '../lib/backend'
 import { CROP_MODES, CropMode, DataWorkers, dataWorkers, defaultWorkers, recordViews, shardDataset, shardOf, isStream } from '../lib/data'
-import { importStateDict } from '../lib/io'
+import { importStateDict, writeTextAtomic } from '../lib/io'
 import { Counts, evaluateCounts, mergeCounts, metricsOfCounts } from '../lib/train'
 import { countParameters } from '../lib/tree'
 import { ConfigError, TrainConfig } from './config'
@@ -169,10 +169,14 @@ export const mergeResults = (files: readonly string[]): EvaluationResult => {
   if (odd) throw new ConfigError(`evaluate --merge: ${odd.file} is another evaluation (data, model, weights or crops differ from ${parts[0]!.file})`)
   const shards = parts.map(p => p.part.shard)
   const count = Number(shards[0]?.split('/')[1] ?? 1)
-  const seen = new Set(shards)
   const expected = Array.from({ length: count }, (_, i) => `${i}/${count}`)
-  if (shards.some(s => s === null) || seen.size !== shards.length || expected.some(s => !seen.has(s)) || shards.length !== count) {
-    throw new ConfigError(`evaluate --merge: expected shards ${expected.join(', ')} once each, got ${shards.map(s => s ?? 'unsharded').join(', ')}`)
+  const filesOf = (s: string) => parts.filter(p => p.part.shard === s).map(p => p.file)
+  const missing = expected.filter(s => filesOf(s).length === 0)
+  const twice = expected.filter(s => filesOf(s).length > 1).map(s => `${s} in ${filesOf(s).join(' and ')}`)
+  const foreign = parts.filter(p => !expected.includes(p.part.shard ?? '')).map(p => `${p.file} (${p.part.shard ?? 'unsharded'})`)
+  if (missing.length || twice.length || foreign.length) {
+    const problems = [missing.length ? `missing shard ${missing.join(', ')}` : '', twice.length ? `shard ${twice.join('; ')}` : '', foreign.length ? `not a shard of ${count}: ${foreign.join(', ')}` : '']
+    throw new ConfigError(`evaluate --merge: expected shards ${expected.join(', ')} once each: ${problems.filter(Boolean).join('; ')}`)
   }
   const counts = parts.map(p => p.part.counts).reduce(mergeCounts)
   const { counts: _c, shard: _s, ...base } = first
@@ -197,8 +201,9 @@ export const timmResults = (r: EvaluationResult, format: 'csv' | 'json'): string
 
 const report = (result: EvaluationResult, flags: Pick<EvaluateFlags, 'out' | 'resultsFile' | 'resultsFormat'>) => {
   const json = JSON.stringify(result)
-  if (flags.out) writeFileSync(flags.out, `${json}\n`)
-  if (flags.resultsFile) writeFileSync(flags.resultsFile, timmResults(result, flags.resultsFormat))
+  // whole or not at all: a merge job never reads a part a killed shard half wrote
+  if (flags.out) writeTextAtomic(flags.out, `${json}\n`)
+  if (flags.resultsFile) writeTextAtomic(flags.resultsFile, timmResults(result, flags.resultsFormat))
   console.error(`top-1 ${(100 * result.top1).toFixed(2)}%, top-5 ${(100 * result.top5).toFixed(2)}% over ${result.examples} examples (${result.crops} crops, ${result.models.length} model${result.models.length > 1 ? 's' : ''}${result.shard ? `, shard ${result.shard}` : ''})`)
   console.log(json)
 }

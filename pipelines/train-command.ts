@@ -10,12 +10,13 @@ import { TRAIN_USAGE, parseTrainFlags } from './train-flags'
 /**
  * `rxception train [options]`: the README's main job. Progress goes to stderr (a redrawn line on a
  * terminal); SIGINT finishes the current step, writes a checkpoint and exits 0 (a second SIGINT
- * exits at once). The backend is created here and released in `finally`.
+ * exits at once); SIGTERM (Slurm's requeue, preemption or time limit, Kubernetes deleting the pod)
+ * does the same and exits 143, so the engine counts the run as not finished. The backend is created here and released in `finally`.
  */
-export const trainCommand = async (argv: readonly string[]): Promise<void> => {
+export const trainCommand = async (argv: readonly string[]): Promise<'finished' | 'stopped' | undefined> => {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(TRAIN_USAGE)
-    return
+    return undefined
   }
   let config = parseTrainFlags(argv)
   let resumed: Parameters<typeof runTraining>[3]
@@ -33,26 +34,32 @@ export const trainCommand = async (argv: readonly string[]): Promise<void> => {
     resumed = r.state
     console.error(`resuming from ${r.file} at step ${r.state.step}`)
   }
-  await trainConfigured({ ...config, output: config.output ?? defaultOutput(config) }, resumed)
+  return trainConfigured({ ...config, output: config.output ?? defaultOutput(config) }, resumed)
 }
 
 /**
- * One training run from a decoded config, as the CLI runs it (progress on stderr, SIGINT finishes
- * the step and checkpoints, the backend released at the end): `train` and each `sweep` member.
+ * One training run from a decoded config, as the CLI runs it (progress on stderr, SIGINT or
+ * SIGTERM finishes the step and checkpoints, the backend released at the end): `train` and each
+ * `sweep` member. Resolves to why the run ended: 'finished', or 'stopped' by a signal (after
+ * SIGTERM the process's exit code is set to 143).
  *
  * @example
- * await trainConfigured(decodeConfig({ epochs: 1, output: 'run' }, 'mine'))
+ * await trainConfigured(decodeConfig({ epochs: 1, output: 'run' }, 'mine')) // 'finished'
  */
-export const trainConfigured = async (config: TrainConfig, resumed?: Parameters<typeof runTraining>[3]): Promise<void> => {
+export const trainConfigured = async (config: TrainConfig, resumed?: Parameters<typeof runTraining>[3]): Promise<'finished' | 'stopped'> => {
   const stop = new Subject<void>()
   let interrupted = false
-  const onSigint = () => {
-    if (interrupted) process.exit(130)
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(signal === 'SIGTERM' ? 143 : 130)
     interrupted = true
-    console.error('\ninterrupted: finishing the current step and writing a checkpoint (Ctrl-C again to quit at once)')
+    // an engine's SIGTERM is followed by SIGKILL after its grace period (Slurm's KillWait, 30 s by
+    // default; Kubernetes' terminationGracePeriodSeconds): one step and a checkpoint fit in it
+    if (signal === 'SIGTERM') process.exitCode = 143
+    console.error(`\n${signal === 'SIGTERM' ? 'terminated (SIGTERM)' : 'interrupted'}: finishing the current step and writing a checkpoint${signal === 'SIGINT' ? ' (Ctrl-C again to quit at once)' : ''}`)
     stop.next()
   }
-  process.on('SIGINT', onSigint)
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   const backend = await createBackend(config.backend)
   const tty = process.stderr.isTTY
   try {
@@ -63,8 +70,10 @@ export const trainConfigured = async (config: TrainConfig, resumed?: Parameters<
     }, resumed)
     console.error(`kernels compiled: ${done.compiledAfterFirstEpoch ?? 'n/a'} after the first epoch, ${done.compiledEnd} at the end; RSS ${done.rssAfterFirstEpochMiB ?? 'n/a'} MiB after the first epoch, ${done.rssEndMiB} MiB at the end`)
     console.log(JSON.stringify({ output: config.output, top1: done.top1, top5: done.top5, steps: done.step, seconds: Math.round(done.seconds), reason: done.reason }))
+    return done.reason
   } finally {
-    process.off('SIGINT', onSigint)
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
     await backend.destroy()
   }
 }

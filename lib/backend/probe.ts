@@ -1,3 +1,5 @@
+import { importEsm } from '../io/import-esm'
+
 /**
  * Probes for the GPU backends. Each answers what it found, including whether the device is a software
  * rasteriser (Mesa llvmpipe / lavapipe, SwiftShader): those run our kernels 3-6x slower than webasm
@@ -48,8 +50,7 @@ export const probeWebGPU = (): Promise<Probe> => {
     try {
       const g = globalThis as any
       if (!g.navigator?.gpu) {
-        const dynamicImport = new Function('m', 'return import(m)') as (m: string) => Promise<any>
-        const webgpu = await dynamicImport('webgpu')
+        const webgpu = await importEsm<any>('webgpu')
         Object.assign(globalThis, webgpu.globals ?? {})
         const gpu = webgpu.create([])
         if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true })

@@ -3,7 +3,7 @@ import { pipe } from 'fp-ts/function'
 import { readSafetensors, writeSafetensors } from '../io'
 import { Key, Tensor } from '../tensor'
 import { Tree, flatten, unflatten } from '../tree'
-import { TrainState } from './state'
+import { EpochSums, TrainState } from './state'
 
 /**
  * A training checkpoint is one safetensors file: the parameters, batch-norm state and optimizer
@@ -28,7 +28,7 @@ export const writeCheckpoint = (file: string, s: TrainState, config: unknown): T
   writeSafetensors(
     file,
     GROUPS.flatMap(g => flatten(s[g]).map(([k, t]) => [`${g}.${k}`, t] as const)),
-    { format: CHECKPOINT_FORMAT, step: String(s.step), key: JSON.stringify(s.key), config: JSON.stringify(config) },
+    { format: CHECKPOINT_FORMAT, step: String(s.step), key: JSON.stringify(s.key), config: JSON.stringify(config), ...(s.epochSoFar ? { epoch_so_far: JSON.stringify(s.epochSoFar) } : {}) },
   )
 
 /**
@@ -65,7 +65,16 @@ export const readCheckpoint = (file: string): TE.TaskEither<Error, Checkpoint> =
           groups[g]!.push([name.slice(dot + 1), t])
         }
         const tree = (g: string): Tree => unflatten(groups[g]!)
-        return { snapshot: { params: tree('params'), state: tree('state'), opt: tree('opt'), step, key: [key[0], key[1]] as const }, config: JSON.parse(m.config ?? '{}') as unknown }
+        // absent in checkpoints written before it was kept: the resumed epoch's mean then covers its remaining steps
+        let sums: EpochSums | undefined
+        try {
+          sums = m.epoch_so_far === undefined ? undefined : (JSON.parse(m.epoch_so_far) as EpochSums)
+        } catch {
+          sums = { loss: NaN, hits: NaN, steps: NaN }
+        }
+        if (sums !== undefined && !(['loss', 'hits', 'steps'] as const).every(k => typeof sums![k] === 'number' && Number.isFinite(sums![k]))) throw new Error(`${file}: checkpoint metadata 'epoch_so_far' is malformed`)
+        const snapshot: TrainState = { params: tree('params'), state: tree('state'), opt: tree('opt'), step, key: [key[0], key[1]] as const, ...(sums ? { epochSoFar: sums } : {}) }
+        return { snapshot, config: JSON.parse(m.config ?? '{}') as unknown }
       }, e => e as Error),
     ),
   )

@@ -52,7 +52,9 @@ export const train = (o: TrainLoop): Observable<TrainEvent> =>
     const step = trainStep(o)
     const demand = new Subject<void>()
     let last = o.initial
-    let epochStart = { time: performance.now(), loss: 0, hits: 0, steps: 0 }
+    // a run resumed mid-epoch continues its epoch's sums from the checkpoint
+    const carried = o.initial.step % per !== 0 ? o.initial.epochSoFar : undefined
+    let epochStart = { time: performance.now(), loss: carried?.loss ?? 0, hits: carried?.hits ?? 0, steps: carried?.steps ?? 0 }
     let previous = performance.now()
     const start: TrainEvent = {
       type: 'start', step: o.initial.step, totalSteps: total, stepsPerEpoch: per, batchSize: o.plan.batchSize,
@@ -67,22 +69,24 @@ export const train = (o: TrainLoop): Observable<TrainEvent> =>
       // without leaving the microtask queue (small kernels run on the main thread)
       tap(() => setImmediate(() => demand.next())),
       mergeMap((r): Observable<TrainEvent> => {
-        last = r.state
         const now = performance.now()
         const s = r.state.step
         const epoch = Math.floor((s - 1) / per)
         epochStart = { ...epochStart, loss: epochStart.loss + r.loss, hits: epochStart.hits + r.top1, steps: epochStart.steps + 1 }
+        const e = epochStart
+        if (s % per === 0) epochStart = { time: now, loss: 0, hits: 0, steps: 0 }
+        // the snapshot carries the epoch's sums (zero at its end): a checkpoint of it resumes them
+        const snapshot: TrainState = { ...r.state, epochSoFar: { loss: epochStart.loss, hits: epochStart.hits, steps: epochStart.steps } }
+        last = snapshot
         const stepEvent: EventOf<'step'> = {
           type: 'step', step: s, epoch, loss: r.loss, top1: r.top1, lr: r.lr, imagesPerSecond: (o.plan.batchSize * 1000) / (now - previous),
-          rssMiB: rssMiB(), compiled: o.backend.stats.compiled, time: Date.now(), snapshot: r.state,
+          rssMiB: rssMiB(), compiled: o.backend.stats.compiled, time: Date.now(), snapshot,
         }
         previous = now
         if (s % per !== 0) return of(stepEvent)
-        const e = epochStart
-        epochStart = { time: now, loss: 0, hits: 0, steps: 0 }
         return of<TrainEvent[]>(stepEvent, {
           type: 'epoch', step: s, epoch, loss: e.loss / e.steps, top1: e.hits / e.steps, seconds: (now - e.time) / 1000,
-          rssMiB: rssMiB(), compiled: o.backend.stats.compiled, snapshot: r.state,
+          rssMiB: rssMiB(), compiled: o.backend.stats.compiled, snapshot,
         })
       }),
     )

@@ -9,7 +9,13 @@ import { TrainEvent } from './state'
  */
 export type Series = { name: string; color: string; points: [number, number][] }
 
-const escape = (s: string) => s.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
+/**
+ * Text for HTML: &, <, > and " escaped.
+ *
+ * @example
+ * escapeHtml('a < b') // 'a &lt; b'
+ */
+export const escapeHtml = (s: string) => s.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
 
 /**
  * An inline SVG line chart with axes and a legend.
@@ -17,20 +23,20 @@ const escape = (s: string) => s.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&
  * @example
  * lineChart('loss', [{ name: 'train', color: '#1f77b4', points: [[0, 2.3], [100, 0.4]] }])
  */
-export const lineChart = (title: string, series: readonly Series[], w = 560, h = 220): string => {
+export const lineChart = (title: string, series: readonly Series[], w = 560, h = 220, xLabel = 'step'): string => {
   const all = series.flatMap(s => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
-  if (all.length === 0) return `<figure><figcaption>${escape(title)}</figcaption><p>no data yet</p></figure>`
+  if (all.length === 0) return `<figure><figcaption>${escapeHtml(title)}</figcaption><p>no data yet</p></figure>`
   const [x0, x1] = [Math.min(...all.map(p => p[0])), Math.max(...all.map(p => p[0]))]
   const [y0, y1] = [Math.min(...all.map(p => p[1])), Math.max(...all.map(p => p[1]))]
   const m = 40
   const sx = (x: number) => m + ((x - x0) / (x1 - x0 || 1)) * (w - 2 * m)
   const sy = (y: number) => h - m + (-(y - y0) / (y1 - y0 || 1)) * (h - 2 * m)
   const lines = series.map(s => `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`).join('')
-  const legend = series.map((s, i) => `<text x="${m + i * 150}" y="14" fill="${s.color}" font-size="12">${escape(s.name)}</text>`).join('')
+  const legend = series.map((s, i) => `<text x="${m + i * 150}" y="14" fill="${s.color}" font-size="12">${escapeHtml(s.name)}</text>`).join('')
   const axes = `<line x1="${m}" y1="${h - m}" x2="${w - m}" y2="${h - m}" stroke="#888"/><line x1="${m}" y1="${m}" x2="${m}" y2="${h - m}" stroke="#888"/>` +
     `<text x="2" y="${m + 4}" font-size="10">${y1.toPrecision(3)}</text><text x="2" y="${h - m}" font-size="10">${y0.toPrecision(3)}</text>` +
-    `<text x="${m}" y="${h - m + 14}" font-size="10">${x0}</text><text x="${w - m - 20}" y="${h - m + 14}" font-size="10">step ${x1}</text>`
-  return `<figure><figcaption>${escape(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" role="img" aria-label="${escape(title)}">${axes}${lines}${legend}</svg></figure>`
+    `<text x="${m}" y="${h - m + 14}" font-size="10">${x0}</text><text x="${w - m - 20}" y="${h - m + 14}" font-size="10">${escapeHtml(xLabel)} ${x1}</text>`
+  return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" role="img" aria-label="${escapeHtml(title)}">${axes}${lines}${legend}</svg></figure>`
 }
 
 /**
@@ -59,5 +65,5 @@ ${lineChart('top-1 accuracy', [{ name: 'train (per epoch)', color: '#1f77b4', po
 ${lineChart('learning rate', [{ name: 'lr', color: '#2ca02c', points: thin(steps).map(e => [e.step, e.lr]) }])}
 ${lineChart('throughput (images/s)', [{ name: 'images/s', color: '#9467bd', points: thin(steps).map(e => [e.step, e.imagesPerSecond]) }])}
 <h2>Epochs</h2><table><tr><th>epoch</th><th>train loss</th><th>train top-1</th><th>held-out top-1</th><th>held-out top-5</th><th>seconds</th><th>RSS MiB</th><th>kernels</th></tr>${rows}</table>
-<h2>Configuration</h2><pre>${escape(JSON.stringify(config, null, 2))}</pre></body></html>`
+<h2>Configuration</h2><pre>${escapeHtml(JSON.stringify(config, null, 2))}</pre></body></html>`
 }

@@ -17,6 +17,23 @@ export interface TrainState {
   readonly step: number
   /** The run's key: step s uses foldIn(key, s) for dropout. */
   readonly key: Key
+  /**
+   * The current epoch's sums so far (train loss, top-1 hits, steps), so that a run resumed
+   * mid-epoch reports the epoch's mean over all its steps, not only those after the resume.
+   */
+  readonly epochSoFar?: EpochSums
+}
+
+/**
+ * Sums over an epoch's steps so far.
+ *
+ * @example
+ * const mean = (s: EpochSums) => s.loss / s.steps
+ */
+export interface EpochSums {
+  readonly loss: number
+  readonly hits: number
+  readonly steps: number
 }
 
 /**

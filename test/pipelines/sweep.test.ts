@@ -1,10 +1,11 @@
 import test from 'ava'
 import { spawn } from 'child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs'
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs'
 import { tmpdir } from 'os'
 import * as path from 'path'
 import { stringify } from 'yaml'
-import { memberIndex, readGrid, sweepMembers } from '../../pipelines/sweep'
+import { memberIndex, readGrid, runFinished, sweepMembers } from '../../pipelines/sweep'
+import { mergeSweep } from '../../pipelines/sweep-report'
 
 const cli = path.join(__dirname, '..', '..', 'bin', 'rxception.js')
 
@@ -65,4 +66,25 @@ test('rxception sweep runs each member into its own folder; a finished member is
   const again = await run(['sweep', '--grid', grid, '--output', out, '--index', '0'])
   t.regex(again.err, /sweep: member 0 finished already/)
   t.is(statSync(path.join(members[0]!, 'model.safetensors')).mtimeMs, written, 'member 0 untouched')
+
+  // the merge: the report, and the refusals, each naming the folder
+  const report = mergeSweep(out)
+  t.deepEqual(report.differing, ['seed'])
+  t.deepEqual(report.members.map(m => [m.folder, m.differs, m.epochs]), [['member-000', { seed: 1 }, 1], ['member-001', { seed: 2 }, 1]])
+  t.true(existsSync(path.join(out, 'report.html')))
+  mkdirSync(path.join(out, 'member-002'))
+  t.throws(() => mergeSweep(out), { message: /member-002 not in sweep\.json \(2 members\)/ })
+  rmSync(path.join(out, 'member-002'), { recursive: true })
+  const config = path.join(members[1]!, 'config.json')
+  const original = readFileSync(config, 'utf8')
+  writeFileSync(config, JSON.stringify({ ...JSON.parse(original), seed: 3 }))
+  t.throws(() => mergeSweep(out), { message: /member-001: trained with other options than sweep\.json lists/ })
+  writeFileSync(config, original)
+  // a run stopped by a signal writes its weights too; it is not finished
+  const stopped = path.join(dir, 'stopped')
+  cpSync(out, stopped, { recursive: true })
+  appendFileSync(path.join(stopped, 'member-001', 'events.ndjson'), `${JSON.stringify({ type: 'done', step: 2, reason: 'stopped' })}\n`)
+  t.false(runFinished(path.join(stopped, 'member-001')))
+  t.true(runFinished(path.join(stopped, 'member-000')))
+  t.throws(() => mergeSweep(stopped), { message: /1 of 2 members not finished \(trained to their end\): \S+member-001$/ })
 })

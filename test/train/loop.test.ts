@@ -46,8 +46,11 @@ test('batches are pulled: whatever the source, exactly --prefetch batches are re
 const paramsOf = (s: TrainState) => flatten(s.params).map(([k, v]) => [k, Array.from(v.data)] as const)
 const endOf = (events: TrainEvent[]) => events.find((e): e is Extract<TrainEvent, { type: 'end' }> => e.type === 'end')!
 
-test('stop after k steps, checkpoint, resume: bit for bit the uninterrupted run (dropout, augmentation, batch norm, momentum)', async t => {
-  const straight = endOf(await lastValueFrom(train(await setup()).pipe(toArray())))
+const epochsOf = (events: TrainEvent[]) => events.flatMap(e => (e.type === 'epoch' ? [[e.epoch, e.loss, e.top1]] : []))
+
+test('stop after k steps, checkpoint, resume: bit for bit the uninterrupted run (dropout, augmentation, batch norm, momentum), and the resumed epoch\'s mean loss is over all its steps', async t => {
+  const straightEvents = await lastValueFrom(train(await setup()).pipe(toArray()))
+  const straight = endOf(straightEvents)
   t.is(straight.reason, 'finished')
   t.is(straight.snapshot.step, 12)
 
@@ -63,8 +66,11 @@ test('stop after k steps, checkpoint, resume: bit for bit the uninterrupted run 
   const back = await readCheckpoint(file)()
   if (!isRight(back)) return t.fail(back.left.message)
   t.deepEqual(back.right.config, { note: 'test' })
-  const resumed = endOf(await lastValueFrom(train({ ...(await setup()), initial: back.right.snapshot }).pipe(toArray())))
+  t.is(back.right.snapshot.epochSoFar?.steps, 5, "the checkpoint holds the first epoch's 5 steps' sums")
+  const resumedEvents = await lastValueFrom(train({ ...(await setup()), initial: back.right.snapshot }).pipe(toArray()))
+  const resumed = endOf(resumedEvents)
   t.is(resumed.snapshot.step, 12)
+  t.deepEqual(epochsOf(resumedEvents), epochsOf(straightEvents), "epoch 0's mean over its 6 steps, 5 of them before the stop")
   t.deepEqual(paramsOf(resumed.snapshot), paramsOf(straight.snapshot))
   t.deepEqual(flatten(resumed.snapshot.opt).map(([k, v]) => [k, Array.from(v.data)]), flatten(straight.snapshot.opt).map(([k, v]) => [k, Array.from(v.data)]))
   t.deepEqual(flatten(resumed.snapshot.state).map(([k, v]) => [k, Array.from(v.data)]), flatten(straight.snapshot.state).map(([k, v]) => [k, Array.from(v.data)]))
