@@ -21,7 +21,8 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
  * ../shared/notes/local-slurm.md describes: a munge key and munged on a private socket, a
  * slurm.conf with this host as controller and its one node (all its cores, linuxproc process
  * tracking), slurmctld and slurmd in the foreground as children of the test, and waits until the
- * node is idle. The daemons run as the test's user, root in CI (slurmd runs jobs as their user).
+ * node is idle. The daemons run as the test's user (SlurmUser and SlurmdUser), so the test needs no
+ * root; a daemon that exits before the node is up fails the start with its log's last lines.
  * `cred_expire=10` shortens Slurm's 120-second delay before a requeued job may start again.
  */
 export const startSlurm = async (): Promise<Slurm> => {
@@ -34,13 +35,15 @@ export const startSlurm = async (): Promise<Slurm> => {
   const socket = path.join(dir, 'munge', 'munge.socket')
   const host = hostname().split('.')[0]!
   const conf = path.join(dir, 'slurm.conf')
+  const user = execFileSync('id', ['-un']).toString().trim()
   const port = 20000 + (process.pid % 20000)
   writeFileSync(conf, `ClusterName=rxception-test
 SlurmctldHost=${host}(127.0.0.1)
 AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=${socket},cred_expire=10
-SlurmUser=${process.getuid?.() === 0 ? 'root' : execFileSync('id', ['-un']).toString().trim()}
+SlurmUser=${user}
+SlurmdUser=${user}
 SlurmctldPort=${port}
 SlurmdPort=${port + 1}
 StateSaveLocation=${dir}/state
@@ -63,14 +66,23 @@ PartitionName=main Nodes=${host} Default=YES MaxTime=INFINITE State=UP
 `)
   const env = { ...process.env, SLURM_CONF: conf }
   const daemons: ChildProcess[] = []
+  let died: string | null = null
   const daemon = (cmd: string, args: string[]) => {
     const child = spawn(cmd, args, { env, stdio: 'ignore' })
+    child.on('exit', code => (died ??= `${path.basename(cmd)} exited ${code}`))
     daemons.push(child)
     return child
   }
+  const logs = () => ['slurmctld.log', 'slurmd.log'].map(f => {
+    try {
+      return `${f}: ${readFileSync(path.join(dir, 'log', f), 'utf8').trim().split('\n').slice(-3).join(' | ')}`
+    } catch {
+      return `${f}: none`
+    }
+  }).join('; ')
   const stop = () => {
     try {
-      execFileSync('scancel', ['--full', '--user', execFileSync('id', ['-un']).toString().trim()], { env, stdio: 'ignore' })
+      execFileSync('scancel', ['--full', '--user', user], { env, stdio: 'ignore' })
     } catch {
       // nothing to cancel, or the controller is down already
     }
@@ -90,7 +102,8 @@ PartitionName=main Nodes=${host} Default=YES MaxTime=INFINITE State=UP
         // the controller is not listening yet
       }
       if (state === 'idle') break
-      if (i > 240) throw new Error(`Slurm did not come up (sinfo: '${state}'): ${readFileSync(path.join(dir, 'log', 'slurmctld.log'), 'utf8').slice(-1500)}`)
+      if (died) throw new Error(`Slurm did not come up: ${died} (${logs()})`)
+      if (i > 240) throw new Error(`Slurm did not come up in 2 minutes (sinfo: '${state}'; ${logs()})`)
       await sleep(500)
     }
   } catch (e) {
