@@ -18,8 +18,6 @@ export interface LaunchPlan {
   /** The job's name: a DNS-1123 label (Kubernetes' rule; Slurm takes it as it is). */
   readonly name: string
   readonly tasks: number
-  /** Where the members' folders, or the shards' parts and the merged result, go. */
-  readonly output: string
   readonly task: readonly string[]
   readonly merge: readonly string[]
   /** A sweep's grid file, as given, and its text (Kubernetes ships it in a ConfigMap). */
@@ -57,7 +55,7 @@ const stem = (file: string) => path.basename(file).replace(/\.[^.]*$/, '')
 export const sweepPlan = (grid: string, output: string | null, name: string | null): LaunchPlan => {
   const tasks = sweepMembers(readGrid(grid), grid).length
   const out = output ?? path.join('output', 'sweep', stem(grid))
-  return { kind: 'sweep', name: jobName(name, `rxception-${stem(grid)}`), tasks, output: out, task: ['sweep', '--grid', grid, '--output', out, '--index', INDEX], merge: ['sweep', '--merge', out], grid: { file: grid, text: readFileSync(grid, 'utf8') } }
+  return { kind: 'sweep', name: jobName(name, `rxception-${stem(grid)}`), tasks, task: ['sweep', '--grid', grid, '--output', out, '--index', INDEX], merge: ['sweep', '--merge', out], grid: { file: grid, text: readFileSync(grid, 'utf8') } }
 }
 
 /**
@@ -75,7 +73,7 @@ export const evaluatePlan = (shards: number, args: readonly string[], output: st
   const out = output ?? path.join('output', 'evaluate', 'sharded')
   const part = (i: string | number) => path.join(out, `part-${i}.json`)
   return {
-    kind: 'evaluate', name: jobName(name, `rxception-evaluate-${path.basename(out)}`), tasks: shards, output: out,
+    kind: 'evaluate', name: jobName(name, `rxception-evaluate-${path.basename(out)}`), tasks: shards,
     task: ['evaluate', ...args, '--shard', `${INDEX}/${shards}`, '--out', part(INDEX)],
     merge: ['evaluate', '--merge', ...Array.from({ length: shards }, (_, i) => part(i)), '--out', path.join(out, 'evaluation.json')],
   }

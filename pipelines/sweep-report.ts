@@ -1,5 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'fs'
 import * as path from 'path'
+import { isLeft } from 'fp-ts/Either'
+import * as t from 'io-ts'
 import { writeTextAtomic } from '../lib/io'
 import { Series, escapeHtml, lineChart } from '../lib/train'
 import { ConfigError } from './config'
@@ -55,6 +57,21 @@ export const readSummary = (file: string): EpochRow[] => {
   return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch)
 }
 
+const Manifest = t.type({ members: t.array(t.UnknownRecord) }, 'a sweep.json written by rxception sweep (members: [options])')
+
+/** A JSON file decoded with a codec; unreadable or unexpected content is one line naming the file. */
+const readJson = <A>(file: string, codec: t.Decoder<unknown, A>): A => {
+  let json: unknown
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (e) {
+    throw new ConfigError(`sweep --merge: ${file}: ${(e as Error).message.split('\n')[0]}`)
+  }
+  const r = codec.decode(json)
+  if (isLeft(r)) throw new ConfigError(`sweep --merge: ${file}: expected ${codec.name}`)
+  return r.right
+}
+
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
 /**
@@ -71,7 +88,7 @@ const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringi
 export const mergeSweep = (dir: string): SweepReport => {
   const manifestFile = path.join(dir, 'sweep.json')
   if (!existsSync(manifestFile)) throw new ConfigError(`sweep --merge: ${dir}: no sweep.json (not a sweep's folder, or no member has started)`)
-  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { members: Record<string, unknown>[] }
+  const manifest = readJson(manifestFile, Manifest)
   const count = manifest.members.length
   const listed = new Set(manifest.members.map((_, i) => path.basename(memberFolder(dir, i))))
   const strays = readdirSync(dir).filter(f => /^member-\d+$/.test(f) && !listed.has(f))
@@ -79,7 +96,7 @@ export const mergeSweep = (dir: string): SweepReport => {
   const unfinished = manifest.members.map((_, i) => memberFolder(dir, i)).filter(m => !runFinished(m) || !existsSync(path.join(m, 'summary.csv')))
   if (unfinished.length) throw new ConfigError(`sweep --merge: ${unfinished.length} of ${count} members not finished (trained to their end): ${unfinished.join(', ')}`)
   const foreign = manifest.members.map((options, i) => ({ options, folder: memberFolder(dir, i) })).filter(({ options, folder }) => {
-    const config = JSON.parse(readFileSync(path.join(folder, 'config.json'), 'utf8')) as Record<string, unknown>
+    const config = readJson(path.join(folder, 'config.json'), t.UnknownRecord)
     return Object.entries(options).some(([k, v]) => !sameValue(config[k], v))
   })
   if (foreign.length) throw new ConfigError(`sweep --merge: ${foreign.map(f => f.folder).join(', ')}: trained with other options than sweep.json lists for ${foreign.length > 1 ? 'them' : 'it'}`)

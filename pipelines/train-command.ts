@@ -53,7 +53,8 @@ export const trainConfigured = async (config: TrainConfig, resumed?: Parameters<
     if (interrupted) process.exit(signal === 'SIGTERM' ? 143 : 130)
     interrupted = true
     // an engine's SIGTERM is followed by SIGKILL after its grace period (Slurm's KillWait, 30 s by
-    // default; Kubernetes' terminationGracePeriodSeconds): one step and a checkpoint fit in it
+    // default; Kubernetes' terminationGracePeriodSeconds): the step in flight and a checkpoint must fit in
+    // it (they do for the default network, in the Slurm test; a full network's CPU step may need longer)
     if (signal === 'SIGTERM') process.exitCode = 143
     console.error(`\n${signal === 'SIGTERM' ? 'terminated (SIGTERM)' : 'interrupted'}: finishing the current step and writing a checkpoint${signal === 'SIGINT' ? ' (Ctrl-C again to quit at once)' : ''}`)
     stop.next()

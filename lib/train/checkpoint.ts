@@ -1,4 +1,6 @@
+import { isLeft } from 'fp-ts/Either'
 import * as TE from 'fp-ts/TaskEither'
+import * as t from 'io-ts'
 import { pipe } from 'fp-ts/function'
 import { readSafetensors, writeSafetensors } from '../io'
 import { Key, Tensor } from '../tensor'
@@ -30,6 +32,21 @@ export const writeCheckpoint = (file: string, s: TrainState, config: unknown): T
     GROUPS.flatMap(g => flatten(s[g]).map(([k, t]) => [`${g}.${k}`, t] as const)),
     { format: CHECKPOINT_FORMAT, step: String(s.step), key: JSON.stringify(s.key), config: JSON.stringify(config), ...(s.epochSoFar ? { epoch_so_far: JSON.stringify(s.epochSoFar) } : {}) },
   )
+
+const EpochSumsCodec = t.type({ loss: t.number, hits: t.number, steps: t.number })
+
+/** The checkpoint's `epoch_so_far` metadata: three finite numbers, or the file is refused by name. */
+const epochSumsOf = (file: string, raw: string): EpochSums => {
+  let json: unknown
+  try {
+    json = JSON.parse(raw)
+  } catch {
+    json = null
+  }
+  const r = EpochSumsCodec.decode(json)
+  if (isLeft(r) || !Object.values(r.right).every(Number.isFinite)) throw new Error(`${file}: checkpoint metadata 'epoch_so_far' is malformed`)
+  return r.right
+}
 
 /**
  * A checkpoint as read: the training state and the run's configuration.
@@ -66,13 +83,7 @@ export const readCheckpoint = (file: string): TE.TaskEither<Error, Checkpoint> =
         }
         const tree = (g: string): Tree => unflatten(groups[g]!)
         // absent in checkpoints written before it was kept: the resumed epoch's mean then covers its remaining steps
-        let sums: EpochSums | undefined
-        try {
-          sums = m.epoch_so_far === undefined ? undefined : (JSON.parse(m.epoch_so_far) as EpochSums)
-        } catch {
-          sums = { loss: NaN, hits: NaN, steps: NaN }
-        }
-        if (sums !== undefined && !(['loss', 'hits', 'steps'] as const).every(k => typeof sums![k] === 'number' && Number.isFinite(sums![k]))) throw new Error(`${file}: checkpoint metadata 'epoch_so_far' is malformed`)
+        const sums = m.epoch_so_far === undefined ? undefined : epochSumsOf(file, m.epoch_so_far)
         const snapshot: TrainState = { params: tree('params'), state: tree('state'), opt: tree('opt'), step, key: [key[0], key[1]] as const, ...(sums ? { epochSoFar: sums } : {}) }
         return { snapshot, config: JSON.parse(m.config ?? '{}') as unknown }
       }, e => e as Error),
