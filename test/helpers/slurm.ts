@@ -10,6 +10,8 @@ export interface Slurm {
   readonly dir: string
   /** Runs a Slurm command (squeue, scontrol, sacct...) against this cluster; its stdout. */
   command(cmd: string, args: readonly string[]): string
+  /** The last lines of one of the daemons' logs (slurmctld.log, slurmd.log), for a failing test's message. */
+  tail(log: string, lines: number): string
   /** Cancels what is left and ends the daemons. */
   stop(): void
 }
@@ -73,13 +75,14 @@ PartitionName=main Nodes=${host} Default=YES MaxTime=INFINITE State=UP
     daemons.push(child)
     return child
   }
-  const logs = () => ['slurmctld.log', 'slurmd.log'].map(f => {
+  const tail = (log: string, lines: number) => {
     try {
-      return `${f}: ${readFileSync(path.join(dir, 'log', f), 'utf8').trim().split('\n').slice(-3).join(' | ')}`
+      return readFileSync(path.join(dir, 'log', log), 'utf8').trim().split('\n').slice(-lines).join('\n')
     } catch {
-      return `${f}: none`
+      return 'none'
     }
-  }).join('; ')
+  }
+  const logs = () => ['slurmctld.log', 'slurmd.log'].map(f => `${f}: ${tail(f, 3).split('\n').join(' | ')}`).join('; ')
   const stop = () => {
     try {
       execFileSync('scancel', ['--full', '--user', user], { env, stdio: 'ignore' })
@@ -110,5 +113,5 @@ PartitionName=main Nodes=${host} Default=YES MaxTime=INFINITE State=UP
     stop()
     throw e
   }
-  return { env, dir, stop, command: (cmd, args) => execFileSync(cmd, args, { env }).toString() }
+  return { env, dir, stop, tail, command: (cmd, args) => execFileSync(cmd, args, { env }).toString() }
 }

@@ -31,22 +31,32 @@ test.serial('Slurm job arrays: a 4-member sweep with one member requeued mid-run
   const scripts = path.join(dir, 'jobs')
   const launch = runEngine(process.execPath, [cli, 'launch', 'slurm', '--grid', grid, '--output', out, '--scripts', scripts, '--parallel', '2', '--cpus', '1', '--submit', '--wait'], slurm.env)
 
-  // member 1, once its first epoch's checkpoint is written (it is then in its second epoch): Slurm
-  // requeues it, which sends SIGTERM, then runs it again
+  // member 1, a few steps into its first epoch (two epochs from its end, minutes on any machine):
+  // Slurm requeues it, which sends SIGTERM (it checkpoints mid-epoch and exits), then runs it again
   const member1 = path.join(out, 'member-001')
-  for (let i = 0; !existsSync(path.join(member1, 'last.ckpt.safetensors')); i++) {
-    if (i > 6000) t.fail('member 1 wrote no checkpoint in 20 minutes')
+  const stepsOf = (dir: string) => {
+    try {
+      return readFileSync(path.join(dir, 'events.ndjson'), 'utf8').split('\n').filter(l => l.startsWith('{"type":"step"')).length
+    } catch {
+      return 0
+    }
+  }
+  for (let i = 0; stepsOf(member1) < 20; i++) {
+    if (i > 6000) t.fail('member 1 took no 20 steps in 20 minutes')
     await sleep(200)
   }
   const task = slurm.command('squeue', ['-h', '-n', 'rxception-lr-seed', '-t', 'RUNNING', '-o', '%i']).split('\n').find(id => id.endsWith('_1'))
   t.truthy(task, 'member 1 is running')
+  const asked = Date.now()
   slurm.command('scontrol', ['requeue', task!])
+  t.log(`requeue of task ${task} asked at member 1's step ${stepsOf(member1)}`)
   const launched = await launch
   t.is(launched.status, 0, launched.out.slice(-3000))
   t.regex(launched.out, /array job \d+ \(4 tasks\)/)
 
   const logs = readdirSync(path.join(scripts, 'logs'))
   const log1 = readFileSync(path.join(scripts, 'logs', logs.find(f => /^rxception-lr-seed-\d+_1\.log$/.test(f))!), 'utf8')
+  if (!log1.includes('resuming')) t.log(`slurmctld.log's last lines, ${Math.round((Date.now() - asked) / 1000)} s after the requeue was asked:\n${slurm.tail('slurmctld.log', 40)}`)
   t.regex(log1, /terminated \(SIGTERM\): finishing the current step and writing a checkpoint/, 'member 1 was stopped by the requeue')
   t.regex(log1, /sweep: member 1 of 4, resuming/, 'and resumed from its checkpoint')
   const report = json(path.join(out, 'report.json')) as { members: { index: number; epochs: number; finalTop1: number | null; differs: Record<string, unknown> }[]; differing: string[] }
