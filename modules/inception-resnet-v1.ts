@@ -1,6 +1,6 @@
-import { Layer, dense, dropout, globalAvgPool, named, numbered, serial } from '../lib/nn'
+import { Layer, named, numbered, serial } from '../lib/nn'
 import { inceptionResNetA, inceptionResNetB, inceptionResNetC } from './inception-resnet-blocks'
-import { DEFAULT_SCALES, NetworkOptions, blockOptions, times } from './network-options'
+import { DEFAULT_SCALES, NetworkOptions, blockOptions, classifierHead, times } from './network-options'
 import { REDUCTION_A, reductionA } from './reduction-a'
 import { reductionBResNet } from './reduction-b'
 import { stemResNetV1 } from './stem-resnet'
@@ -26,8 +26,6 @@ export const inceptionResNetV1 = (opts: NetworkOptions = {}): Layer => {
     named('mixed_7a', reductionBResNet(o, 'v1')),
     named('repeat_3', numbered(times(c - 1, () => inceptionResNetC(o, 'v1', { scale: s.c })))),
     named('block8', inceptionResNetC(o, 'v1', { scale: 1, relu: false })),
-    globalAvgPool(),
-    dropout(opts.dropoutKeep ?? 0.8),
-    named('logits', dense(opts.classes ?? 1000)),
+    ...classifierHead(opts, o, 'logits'),
   )
 }

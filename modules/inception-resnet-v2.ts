@@ -1,7 +1,7 @@
-import { Layer, dense, dropout, globalAvgPool, named, numbered, serial } from '../lib/nn'
+import { Layer, named, numbered, serial } from '../lib/nn'
 import { inceptionResNetA, inceptionResNetB, inceptionResNetC } from './inception-resnet-blocks'
 import { auxHead } from './aux-head'
-import { DEFAULT_SCALES, NetworkOptions, blockOptions, times, withAux } from './network-options'
+import { DEFAULT_SCALES, NetworkOptions, blockOptions, classifierHead, times, withAux } from './network-options'
 import { conv } from './basic-conv'
 import { REDUCTION_A, reductionA } from './reduction-a'
 import { reductionBResNet } from './reduction-b'
@@ -35,9 +35,7 @@ export const inceptionResNetV2 = (opts: NetworkOptions = {}): Layer => {
     named('repeat_2', numbered(times(c - 1, () => inceptionResNetC(o, 'v2', { scale: s.c })))),
     named('block8', inceptionResNetC(o, 'v2', { scale: 1, relu: false })),
     ...(paper ? [] : [named('conv2d_7b', conv(o, 1536, 1))]),
-    globalAvgPool(),
-    dropout(opts.dropoutKeep ?? 0.8),
-    named('classif', dense(classes)),
+    ...classifierHead(opts, o, 'classif'),
   ]
   // The auxiliary head reads TF-slim's PreAuxLogits, the output of the last IR-B block.
   return opts.aux ? serial(...trunk, withAux(rest, auxHead(o, classes))) : serial(...trunk, ...rest)

@@ -1,9 +1,9 @@
-import { Layer, dense, dropout, globalAvgPool, named, numbered, serial } from '../lib/nn'
+import { Layer, named, numbered, serial } from '../lib/nn'
 import { auxHead } from './aux-head'
 import { inceptionA } from './inception-a'
 import { inceptionB } from './inception-b'
 import { inceptionC } from './inception-c'
-import { NetworkOptions, blockOptions, times, withAux } from './network-options'
+import { NetworkOptions, blockOptions, classifierHead, times, withAux } from './network-options'
 import { REDUCTION_A, reductionA } from './reduction-a'
 import { reductionBV4 } from './reduction-b'
 import { stemV4 } from './stem-v4'
@@ -30,7 +30,7 @@ export const inceptionV4 = (opts: NetworkOptions = {}): Layer => {
     reductionBV4(o),
     ...times(c, () => inceptionC(o)),
   ]
-  const head = [globalAvgPool(), dropout(opts.dropoutKeep ?? 0.8), named('last_linear', dense(classes))]
+  const head = classifierHead(opts, o, 'last_linear')
   if (!opts.aux) return serial(named('features', numbered(blocks)), ...head)
   // The auxiliary head reads the output of the last Inception-B block (TF-slim's Mixed_6h).
   const cut = blocks.length - c - 1

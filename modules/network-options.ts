@@ -1,4 +1,4 @@
-import { Layer, branches, named, serial } from '../lib/nn'
+import { Layer, batchNorm, branches, dense, dropout, globalAvgPool, named, serial } from '../lib/nn'
 import { BlockOptions, DEFAULT_BLOCK_OPTIONS } from './options'
 
 /**
@@ -22,6 +22,11 @@ export interface NetworkOptions extends Partial<BlockOptions> {
    * TF-slim's loss). Needs inputs large enough for its 5x5/3 pooling (299x299 gives a 5x5 map).
    */
   readonly aux?: boolean
+  /**
+   * An extra batch norm (`pool_norm`, no ReLU) on the last feature map, before the average pooling:
+   * one of the remedies the paper tried against dying residual networks (and found wanting).
+   */
+  readonly poolNorm?: boolean
 }
 
 /**
@@ -57,3 +62,17 @@ export const withAux = (rest: Layer[], aux: Layer): Layer => branches(serial(...
  * numbered(times(4, () => inceptionA(o)))
  */
 export const times = <A>(n: number, f: (i: number) => A): A[] => Array.from({ length: n }, (_, i) => f(i))
+
+/**
+ * The classifier head every network ends with: [pool_norm], global average pooling, dropout (keep
+ * `dropoutKeep`, 0.8 by default) and the linear classifier under the network's own name.
+ *
+ * @example
+ * serial(...trunk, ...classifierHead(opts, o, 'classif'))
+ */
+export const classifierHead = (opts: NetworkOptions, o: BlockOptions, classifier: string): Layer[] => [
+  ...(opts.poolNorm ? [named('pool_norm', batchNorm({ scale: o.gamma, epsilon: o.epsilon, decay: o.decay }))] : []),
+  globalAvgPool(),
+  dropout(opts.dropoutKeep ?? 0.8),
+  named(classifier, dense(opts.classes ?? 1000)),
+]

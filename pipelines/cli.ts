@@ -10,7 +10,7 @@
  * RXCEPTION_DEBUG=1 adds the stack.
  */
 import { availability, createBackend, modeFromEnv } from '../lib/backend'
-import { ConfigError } from './config'
+import { ConfigError, TrainConfig } from './config'
 import { PREDICT_DEFAULTS, PREDICT_FLAGS, SUMMARY_DEFAULTS, SUMMARY_FLAGS } from './commands'
 import { evaluateCommand } from './evaluate'
 import { exportCommand } from './export'
@@ -21,18 +21,23 @@ import { summarize } from './summary'
 import { trainCommand, trainConfigured } from './train-command'
 import { sweepCommand } from './sweep'
 import { launchCommand } from './launch'
+import { experimentCommand } from './experiments'
 
 const usage = `usage: rxception <command> [options]      (rxception <command> --help for its options)
   train               stream-train a network (default: inception-resnet-v1-tiny on the bundled MNIST digits)
   evaluate            top-1/top-5 and confusion matrix of weight files: centre, 10, 12 or 144 crops, ensembles
   predict IMAGE...    top-k ImageNet classes with timm's weights (--weights FILE.safetensors)
   sweep               independent runs from a grid or a list of option sets (--grid FILE, --index I; --merge DIR: their report)
+  experiment NAME     the paper's findings measured: residual-scaling, residual-speed (--quick: minutes), with a report
   launch              a sweep or a sharded evaluation as a Slurm job array or a Kubernetes Indexed Job, with its merge job
   export              a run's checkpoint for timm: --to timm-resume (train.py --resume continues it)
   summary             layer table of a network (output shapes, parameters, MACs) without computing anything
   bench               networks vs TensorFlow.js, same weights (--models, --sizes, --peers, --quick; --mode ops: single ops)
   backends            the gpu.js backends, their devices, and the one RXCEPTION_BACKEND (default auto) selects
   --verbose (or RXCEPTION_DEBUG=1) shows an error's stack`
+
+// each sweep or experiment member as `train` runs it; one with a checkpoint resumes from it (a retried array task)
+const runMember = (config: TrainConfig) => (config.resume ? trainCommand(['--resume', config.resume, '--output', config.output!]) : trainConfigured(config))
 
 const backends = async () => {
   for (const a of await availability()) {
@@ -91,8 +96,9 @@ const main = async (argv: string[]) => {
     case 'export':
       return exportCommand(rest)
     case 'sweep':
-      // each member as `train` runs it; a member with a checkpoint resumes from it (a retried array task)
-      return sweepCommand(rest, config => (config.resume ? trainCommand(['--resume', config.resume, '--output', config.output!]) : trainConfigured(config)))
+      return sweepCommand(rest, runMember)
+    case 'experiment':
+      return experimentCommand(rest, runMember)
     case 'launch':
       return launchCommand(rest)
     case 'bench': {
@@ -106,7 +112,7 @@ const main = async (argv: string[]) => {
       console.log(usage)
       return
     default:
-      throw new ConfigError(`unknown command '${command}' (train, evaluate, predict, sweep, launch, export, summary, bench, backends)`)
+      throw new ConfigError(`unknown command '${command}' (train, evaluate, predict, sweep, experiment, launch, export, summary, bench, backends)`)
   }
 }
 

@@ -37,6 +37,12 @@ export const TrainConfig = t.type({
   repeats: nullable(t.tuple([int(1, 20), int(1, 40), int(1, 20)])),
   sameStride2: t.boolean,
   aux: t.boolean,
+  /** The Inception-ResNet blocks' residual scale, one for A, B and C (null: the released 0.17, 0.10, 0.20); the paper's 0.1-0.3 against 1 (no scaling). */
+  residualScale: nullable(range(0, 1, true, false)),
+  /** An extra batch norm before the average pooling (the paper's remedy that did not help). */
+  poolNorm: t.boolean,
+  /** Layers whose outputs are monitored at --log-interval: comma-separated path patterns ('repeat_2.*,conv2d_7b'); '' off. */
+  watch: t.string,
   batchSize: int(1, 4096),
   epochs: int(1, 100000),
   lr: Positive,
@@ -82,6 +88,8 @@ export const TrainConfig = t.type({
   prefetch: int(0, 64),
   /** Examples an epoch takes from a stream (timm --train-num-samples); null: the source's size. */
   trainNumSamples: nullable(int(1, 2 ** 31 - 1)),
+  /** Train on this many examples of a random-access source, a keyed draw by --seed (null: all of them). */
+  trainSubset: nullable(int(1, 2 ** 31 - 1)),
   shuffleBuffer: int(1, 1_000_000),
   /** Seconds a stream may stay silent before the run stops with the source named. */
   dataTimeout: Positive,
@@ -109,12 +117,12 @@ export type TrainConfig = t.TypeOf<typeof TrainConfig>
  * const config = { ...DEFAULT_CONFIG, epochs: 2 } // or decodeConfig({ epochs: 2 }, 'mine')
  */
 export const DEFAULT_CONFIG: TrainConfig = {
-  model: 'inception-resnet-v1-tiny', variant: 'ref', width: 0.125, repeats: [1, 1, 1], sameStride2: true, aux: false,
+  model: 'inception-resnet-v1-tiny', variant: 'ref', width: 0.125, repeats: [1, 1, 1], sameStride2: true, aux: false, residualScale: null, poolNorm: false, watch: '',
   batchSize: 32, epochs: 10, lr: 0.045, opt: 'rmsproptf', optEps: null, momentum: 0.9, weightDecay: 4e-5, weightDecayAll: false, clipGrad: null,
   sched: 'step', decayEpochs: 2, decayRate: 0.94, warmupEpochs: 0, warmupLr: 1e-5, smoothing: 0.1, drop: 0, bnMomentum: 0.1,
   initialCheckpoint: null, resetClassifier: false, resume: null, output: null, seed: 42, numClasses: null,
   inChans: 1, imgSize: 28, noAug: false, hflip: 0, cropPad: 2, mean: 0.5, std: 0.5,
-  transforms: 'timm', scale: [0.08, 1], ratio: [3 / 4, 4 / 3], interpolation: null, cropPct: null, workers: null, prefetch: 2, trainNumSamples: null, shuffleBuffer: 1000, dataTimeout: 300, shard: null,
+  transforms: 'timm', scale: [0.08, 1], ratio: [3 / 4, 4 / 3], interpolation: null, cropPct: null, workers: null, prefetch: 2, trainNumSamples: null, trainSubset: null, shuffleBuffer: 1000, dataTimeout: 300, shard: null,
   data: 'mnist', valData: null, valSplit: 0,
   onBadRecord: 'fail', logInterval: 50, evalBatchSize: 100, backend: 'auto',
 }

@@ -137,8 +137,8 @@ export const sweepReportHtml = (r: SweepReport): string => {
 <h1>rxception sweep report</h1>
 <p>${r.members.length} members; they differ in ${r.differing.length ? r.differing.map(k => `<code>${escapeHtml(k)}</code>`).join(', ') : 'nothing'}.</p>
 <table><tr><th>member</th><th>folder</th>${r.differing.map(k => `<th>${escapeHtml(k)}</th>`).join('')}<th>epochs</th><th>final top-1</th><th>best top-1</th></tr>${rows}</table>
-${lineChart('held-out top-1 (%)', series(row => row.eval_top1), width, 240, 'epoch')}
-${lineChart('held-out loss', series(row => row.eval_loss), width, 240, 'epoch')}
-${lineChart('train loss', series(row => row.train_loss), width, 240, 'epoch')}
+${lineChart('held-out top-1 (%)', series(row => row.eval_top1), { width, xLabel: 'epoch', yLabel: 'top-1 %' })}
+${lineChart('held-out loss', series(row => row.eval_loss), { width, xLabel: 'epoch', yLabel: 'cross-entropy' })}
+${lineChart('train loss', series(row => row.train_loss), { width, xLabel: 'epoch', yLabel: 'cross-entropy' })}
 <h2>Options every member shares</h2><pre>${escapeHtml(JSON.stringify(r.shared, null, 2))}</pre></body></html>`
 }

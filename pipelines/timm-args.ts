@@ -26,7 +26,7 @@ const TIMM_OPT = { rmsproptf: 'rmsproptf', rmsprop: 'rmsprop', sgd: 'momentum' }
 const OWN_KEYS = [
   'model', 'variant', 'width', 'repeats', 'sameStride2', 'aux', 'weightDecayAll', 'resetClassifier', 'cropPad', 'transforms', 'prefetch', 'shuffleBuffer',
   'dataTimeout', 'shard', 'data', 'valData', 'valSplit', 'onBadRecord', 'backend', 'bnMomentum', 'output', 'workers', 'sched', 'decayRate', 'interpolation', 'optEps',
-  'numClasses', 'evalBatchSize', 'mean', 'std',
+  'numClasses', 'evalBatchSize', 'mean', 'std', 'residualScale', 'poolNorm', 'watch', 'trainSubset',
 ] as const satisfies readonly (keyof TrainConfig)[]
 
 /**

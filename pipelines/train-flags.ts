@@ -5,7 +5,7 @@ import { FlagKind, tokenize } from '../lib/flags'
 import { fromTimmArgs, isTimmArgs } from './timm-args'
 
 /** Keys whose value may be null and is a number when given (the other nullable ones are paths). */
-const NULLABLE_NUMBERS = new Set(['optEps', 'clipGrad', 'numClasses', 'cropPct', 'workers', 'trainNumSamples'])
+const NULLABLE_NUMBERS = new Set(['residualScale', 'optEps', 'clipGrad', 'numClasses', 'cropPct', 'workers', 'trainNumSamples', 'trainSubset'])
 /** Keys given as comma lists. */
 const LISTS = new Set(['repeats', 'scale', 'ratio'])
 
@@ -66,6 +66,9 @@ export const TRAIN_HELP: Readonly<Record<keyof typeof DEFAULT_CONFIG, string>> =
   repeats: "block repeat counts A,B,C (null: the network's own)",
   sameStride2: "'same' stride-2 layers, for small images",
   aux: "attach the auxiliary classifier (v4, IR-v2; loss weight 0.4)",
+  residualScale: "residual scale of every Inception-ResNet block (null: the released 0.17/0.10/0.20)",
+  poolNorm: "an extra batch norm before the average pooling",
+  watch: "monitor these layers' outputs at --log-interval: comma-separated path patterns ('' off)",
   batchSize: "images per step (timm -b/--batch-size)",
   epochs: "passes over the training data",
   lr: "learning rate (the paper's 0.045)",
@@ -104,10 +107,11 @@ export const TRAIN_HELP: Readonly<Record<keyof typeof DEFAULT_CONFIG, string>> =
   workers: "data worker threads (timm -j; null: half the cores, 1-4; 0: main thread)",
   prefetch: "batches prepared ahead of the step (memory: that many batches)",
   trainNumSamples: "examples per epoch from a stream (timm --train-num-samples; null: the source's size)",
+  trainSubset: "train on this many examples of a random-access source, a keyed draw (null: all)",
   shuffleBuffer: "wds: examples held in the keyed shuffle buffer",
   dataTimeout: "seconds a stream may stay silent before the run stops",
   shard: "this reader's part I/N of the data (null: RANK/WORLD_SIZE, else all)",
-  data: "training data: mnist | folder:DIR | wds:SHARDS | idx:IMAGES,LABELS | ndjson:FILE | ndjson:-",
+  data: "training data: mnist | digits-hard | folder:DIR | wds:SHARDS | idx:IMAGES,LABELS | ndjson:FILE | ndjson:-",
   valData: "held-out data, same forms (null: --val-split, or the source's own)",
   valSplit: "fraction of the training data held out (keyed by --seed)",
   onBadRecord: "a record that cannot be read: fail, or skip and count it",

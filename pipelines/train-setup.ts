@@ -1,5 +1,5 @@
 import { isLeft } from 'fp-ts/Either'
-import { Dataset, ImageTransform, Loaded, Preparation, compose, mnist, normalize, openSource, randomCrop, randomFlip, resize, subset, toChannels, permutation, shardDataset, shardOf, Shard, StreamSource, openWds, ndjsonStream, ndjsonRecord, lines } from '../lib/data'
+import { Dataset, ImageTransform, Loaded, Preparation, compose, hardDigits, mnist, normalize, openSource, randomCrop, randomFlip, resize, subset, toChannels, permutation, shardDataset, shardOf, Shard, StreamSource, openWds, ndjsonStream, ndjsonRecord, lines } from '../lib/data'
 import { importStateDict, readWeightsFile } from '../lib/io'
 import { Layer } from '../lib/nn'
 import { optimizerByName } from '../lib/optim'
@@ -53,7 +53,10 @@ export const openData = async (c: TrainConfig, log: (s: string) => void, o: { re
     return l.skipped.length
   }
   const shard = o.shard === false ? null : shardOf(c.shard)
-  const mine = (d: Dataset) => shardDataset(d, shard, keyFromSeed(c.seed))
+  // --train-subset: a keyed draw of that many training examples, the same every epoch
+  const limited = (d: Dataset) => c.trainSubset === null || c.trainSubset >= d.size ? d
+    : subset(d, `${d.name}, ${c.trainSubset} of them`, permutation(foldInName(keyFromSeed(c.seed), 'train-subset'), d.size).slice(0, c.trainSubset))
+  const mine = (d: Dataset) => shardDataset(limited(d), shard, keyFromSeed(c.seed))
   const dataIsEvaluated = o.evaluating === true && !c.valData
   const tr = await openAny(c, c.data, log, dataIsEvaluated ? { training: false, shard: o.heldOutShard ?? null } : { training: true, shard })
   const held = async (): Promise<{ set: Dataset | StreamSource; skipped: number } | undefined> => {
@@ -63,6 +66,7 @@ export const openData = async (c: TrainConfig, log: (s: string) => void, o: { re
   }
   if ('stream' in tr) {
     if (c.valSplit > 0) throw new ConfigError(`--val-split: ${c.data} is read as a stream and cannot be split; give --val-data`)
+    if (c.trainSubset !== null) throw new ConfigError(`--train-subset: ${c.data} is read as a stream; give --train-num-samples for shorter epochs`)
     const v = await held()
     return { train: tr.stream, ...(v ? { heldOut: v.set } : {}), skipped: v?.skipped ?? 0 }
   }
@@ -70,6 +74,7 @@ export const openData = async (c: TrainConfig, log: (s: string) => void, o: { re
   const v = await held()
   if (v) return { train: mine(tr.dataset), heldOut: v.set, skipped: skipped + v.skipped }
   if (c.data === 'mnist' && c.valSplit === 0) return { train: mine(tr.dataset), heldOut: mnist().heldOut, skipped }
+  if (c.data === 'digits-hard' && c.valSplit === 0) return { train: mine(tr.dataset), heldOut: hardDigits().heldOut, skipped }
   if (c.valSplit > 0) {
     const order = permutation(foldInName(keyFromSeed(c.seed), 'val-split'), tr.dataset.size)
     const n = Math.round(c.valSplit * tr.dataset.size)
@@ -80,7 +85,8 @@ export const openData = async (c: TrainConfig, log: (s: string) => void, o: { re
 
 export const buildNetwork = (c: TrainConfig, classes: number): Layer =>
   NETWORKS[MODELS[c.model].network]({
-    variant: c.variant, width: c.width, ...(c.repeats ? { repeats: c.repeats } : {}), sameStride2: c.sameStride2, aux: c.aux, classes, dropoutKeep: 1 - c.drop, decay: 1 - c.bnMomentum,
+    variant: c.variant, width: c.width, ...(c.repeats ? { repeats: c.repeats } : {}), sameStride2: c.sameStride2, aux: c.aux, classes, dropoutKeep: 1 - c.drop, decay: 1 - c.bnMomentum, poolNorm: c.poolNorm,
+    ...(c.residualScale !== null ? { scales: { a: c.residualScale, b: c.residualScale, c: c.residualScale } } : {}),
   })
 
 export const inputShape = (c: TrainConfig): number[] => [c.batchSize, c.imgSize, c.imgSize, c.inChans]

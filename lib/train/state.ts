@@ -1,5 +1,6 @@
 import { Key } from '../tensor'
 import { Tree } from '../tree'
+import { LayerActivity } from './watch'
 
 /**
  * Everything a training run carries from step to step. Tensors are immutable, so a state is a
@@ -47,6 +48,7 @@ export type TrainEvent =
   | { readonly type: 'step'; readonly step: number; readonly epoch: number; readonly loss: number; readonly top1: number; readonly lr: number; readonly imagesPerSecond: number; readonly rssMiB: number; readonly compiled: number; readonly time: number; readonly snapshot: TrainState }
   | { readonly type: 'epoch'; readonly step: number; readonly epoch: number; readonly loss: number; readonly top1: number; readonly seconds: number; readonly rssMiB: number; readonly compiled: number; readonly snapshot: TrainState }
   | { readonly type: 'eval'; readonly step: number; readonly epoch: number; readonly top1: number; readonly top5: number; readonly loss: number; readonly examples: number; readonly seconds: number }
+  | { readonly type: 'activations'; readonly step: number; readonly epoch: number; readonly layers: readonly LayerActivity[] }
   | { readonly type: 'checkpoint'; readonly step: number; readonly path: string }
   | { readonly type: 'end'; readonly step: number; readonly reason: 'finished' | 'stopped'; readonly snapshot: TrainState }
   | { readonly type: 'done'; readonly step: number; readonly top1: number | null; readonly top5: number | null; readonly seconds: number; readonly reason: 'finished' | 'stopped'; readonly rssAfterFirstEpochMiB: number | null; readonly rssEndMiB: number; readonly compiledAfterFirstEpoch: number | null; readonly compiledEnd: number }

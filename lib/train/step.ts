@@ -7,6 +7,7 @@ import { Schedule } from '../schedule'
 import { Tensor, foldIn } from '../tensor'
 import { firstNonFinite, NonFiniteError } from './nonfinite'
 import { TrainState } from './state'
+import { LayerActivity, Watch, layerMonitor } from './watch'
 
 /**
  * What one optimisation step needs besides the state and the batch.
@@ -24,6 +25,8 @@ export interface StepSetup {
   /** Weight of the auxiliary head's loss when the network has one (TF-slim: 0.4); its logits follow the main ones. */
   readonly auxWeight?: number
   readonly backend: Backend
+  /** Layers to monitor every `every` steps (lib/train/watch.ts); off when absent or without patterns. */
+  readonly watch?: Watch
 }
 
 /**
@@ -38,6 +41,8 @@ export interface StepResult {
   /** Fraction of the batch whose largest main logit is the label. */
   readonly top1: number
   readonly lr: number
+  /** The watched layers' statistics, at a watched step (before this step's update). */
+  readonly activity?: readonly LayerActivity[]
 }
 
 /** Columns [from, from + k) of an [n, width] matrix. */
@@ -127,12 +132,14 @@ const diagnose = async (s: StepSetup, st: TrainState, batch: Batch): Promise<str
  */
 export const trainStep = (s: StepSetup) => async (st: TrainState, batch: Batch): Promise<StepResult> => {
   const lr = s.schedule(st.step)
-  const a = await s.net.apply(st.params, st.state, batch.x, { training: true, key: foldIn(st.key, st.step), backend: s.backend })()
+  // a watched step shows the forward pass to the monitor; any other runs exactly as unwatched
+  const monitor = s.watch && s.watch.layers.length > 0 && st.step % s.watch.every === 0 ? layerMonitor(s.watch.layers) : undefined
+  const a = await s.net.apply(st.params, st.state, batch.x, { training: true, key: foldIn(st.key, st.step), backend: s.backend, ...(monitor ? { inspect: monitor.inspect } : {}) })()
   const { loss, dy, main } = await classificationLoss(a.y, batch.labels, s)
   const grads = (await a.backward(dy)()).params
   const badGrad = firstNonFinite(grads)
   if (!Number.isFinite(loss) || badGrad) throw new NonFiniteError(st.step, `${Number.isFinite(loss) ? `the gradient of '${badGrad}' is not finite` : `the loss is ${loss}`}; ${await diagnose(s, st, batch)}`)
   const r = await s.optimizer.update(grads, st.opt, { learningRate: lr, params: st.params, backend: s.backend })
   const params = await applyUpdates(st.params, r.updates, s.backend)
-  return { state: { params, state: a.state, opt: r.state, step: st.step + 1, key: st.key }, loss, top1: top1Of(main, batch.labels), lr }
+  return { state: { params, state: a.state, opt: r.state, step: st.step + 1, key: st.key }, loss, top1: top1Of(main, batch.labels), lr, ...(monitor ? { activity: monitor.activity(grads) } : {}) }
 }

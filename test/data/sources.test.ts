@@ -82,7 +82,7 @@ test('ndjson: pixel and image records; a bad line is named by its number; standa
   t.deepEqual(skipped.map(s => s.where), [`${file}:3`, `${file}:4`])
   const stdin = await openSource('ndjson:-', { onBad: 'fail', stdin: () => Readable.from(['{"pixels": [0, 0, 0, 0], "shape": [2, 2, 1], "label": 2}\n']) })
   t.is(stdin.dataset.label(0), 2)
-  await t.throwsAsync(openSource('csv:x', { onBad: 'fail' }), { message: /expected mnist, folder:DIR/ })
+  await t.throwsAsync(openSource('csv:x', { onBad: 'fail' }), { message: /expected mnist, digits-hard, folder:DIR/ })
 })
 
 test('operators: luminance, bilinear resize, keyed permutation', t => {

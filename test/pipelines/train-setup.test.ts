@@ -55,3 +55,29 @@ test('evaluate: an ensemble of one file twice equals the file alone; two differe
   const both = await runEvaluation(c, flags([a.file, b.file]), be, () => undefined)
   t.true(both.loss <= Math.max(one.loss, other.loss) + 1e-9, 'the mixture\'s cross-entropy is at most the worse member\'s (convexity)')
 })
+
+test('--residual-scale sets every residual block\'s scale; --pool-norm adds pool_norm before the pooling; --train-subset trains on a keyed draw', async t => {
+  const { keyFromSeed: key, uniform } = await import('../../lib/tensor')
+  const { openData } = await import('../../pipelines/train-setup')
+  const c = decodeConfig({ model: 'inception-resnet-v2-tiny', repeats: [1, 1, 2] }, 'test')
+  const x = uniform(key(3), inputShape({ ...c, batchSize: 2 }))
+  const outputOf = async (scale: number | null) => {
+    const net = buildNetwork({ ...c, residualScale: scale }, 10)
+    const { params, state } = net.init(key(1), x.shape)
+    const be = await backendFor('cpu')
+    return Array.from((await net.apply(params, state, x, { training: false, key: key(0), backend: be })()).y.data)
+  }
+  // same initialisation, other residual scales: other logits; null is the released 0.17/0.10/0.20
+  t.notDeepEqual(await outputOf(0.1), await outputOf(null))
+  t.deepEqual(await outputOf(null), await outputOf(null))
+  const names = (poolNorm: boolean) => flatten(buildNetwork({ ...c, poolNorm }, 10).init(key(1), x.shape).params).map(([k]) => k)
+  t.deepEqual(names(true).filter(k => !names(false).includes(k)), ['pool_norm.weight', 'pool_norm.bias'])
+  const logs: string[] = []
+  const sub = await openData({ ...c, trainSubset: 500 }, l => logs.push(l))
+  t.is(sub.train.size, 500)
+  t.is(sub.heldOut?.size, 1000, 'the held-out digits stay whole')
+  const again = await openData({ ...c, trainSubset: 500 }, l => logs.push(l))
+  const labels = (d: typeof sub.train) => Array.from({ length: 20 }, (_, i) => ('label' in d ? d.label(i) : -1))
+  t.deepEqual(labels(again.train), labels(sub.train), 'the same draw for the same seed')
+  t.throws(() => decodeConfig({ residualScale: 0 }, 'test'), { message: /--residual-scale: expected a number in \(0, 1\]/ })
+})
