@@ -61,9 +61,10 @@ export const tickLabel = (v: number): string => {
 export const lineChart = (title: string, series: readonly Series[], o: { width?: number; height?: number; xLabel?: string; yLabel?: string } = {}): string => {
   // the legend wraps (as many entries a row as fit) above the plot
   const w = o.width ?? 560
-  const perRow = Math.max(1, Math.floor((w - 56) / 170))
-  // a series without a name (a second dashed bound, say) has no legend entry
+  // a series without a name (a second dashed bound, say) has no legend entry; entries are as wide as the longest name
   const named = series.filter(s => s.name)
+  const entry = Math.max(120, 20 + 6.2 * Math.max(0, ...named.map(s => s.name.length)))
+  const perRow = Math.max(1, Math.floor((w - 56) / entry))
   const legendRows = Math.max(1, Math.ceil(named.length / perRow))
   const h = (o.height ?? 240) + 13 * Math.max(0, legendRows - 1)
   const finite = (s: Series) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
@@ -87,7 +88,7 @@ export const lineChart = (title: string, series: readonly Series[], o: { width?:
     const dots = pts.length <= 30 ? pts.map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${s.color}"/>`).join('') : ''
     return line + dots
   }).join('')
-  const legend = named.map((s, i) => `<text x="${left + (i % perRow) * 170}" y="${12 + Math.floor(i / perRow) * 13}" fill="${s.color}" font-size="11">${s.dashed ? '- - ' : '— '}${escapeHtml(s.name)}</text>`).join('')
+  const legend = named.map((s, i) => `<text x="${(left + (i % perRow) * entry).toFixed(0)}" y="${12 + Math.floor(i / perRow) * 13}" fill="${s.color}" font-size="11">${s.dashed ? '- - ' : '— '}${escapeHtml(s.name)}</text>`).join('')
   return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" role="img" aria-label="${escapeHtml(title)}">${grid}${axes}${lines}${legend}</svg></figure>`
 }
 

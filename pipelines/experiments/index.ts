@@ -24,7 +24,7 @@ export const EXPERIMENTS: Readonly<Record<string, Experiment>> = { [residualScal
 
 export const EXPERIMENT_FLAGS = {
   quick: { kind: 'boolean', codec: t.boolean, help: 'the quick size (minutes on 2 cores; same as --size quick)' },
-  size: { kind: 'string', codec: oneOf(['tiny', 'quick', 'full'] as const), help: 'tiny (a test: seconds), quick (minutes), full (the README\'s figures: about an hour and a half)' },
+  size: { kind: 'string', codec: oneOf(['tiny', 'quick', 'full'] as const), help: 'tiny (a test: seconds), quick (minutes), full (under 90 minutes on 2 cores: 48 measured for residual-speed, about 72 for residual-scaling)' },
   output: { kind: 'string', codec: t.union([t.string, t.null], 'a folder'), help: 'the experiment\'s folder: grid.yaml, a member folder per arm and seed, report.html (default output/experiments/<name>-<size>)' },
   index: { kind: 'number', codec: t.union([intIn(0, 1_000_000), t.null], 'a member index'), help: 'run one arm and seed only (default: the engine\'s array index, else all in turn)' },
   report: { kind: 'boolean', codec: t.boolean, help: 'only write the report, from members that ran (after a fan-out with rxception launch)' },

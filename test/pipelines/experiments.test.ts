@@ -53,6 +53,12 @@ test('residual-scaling at tiny size: five arms run with the layers watched; the 
   const verdict = (json(path.join(out, 'report.json')) as { verdict: string[] }).verdict
   t.regex(verdict[0]!, /^unscaled \(1\.0\): conv2d_7b died \(only zeros from then on\) at step 2/)
   t.is(verdict.at(-1), 'Reproduced: without scaling the network died; scaled by 0.1 or 0.3 it did not.')
+
+  // the arms fan out like any sweep: launch reads the experiment's grid.yaml (files written, nothing submitted)
+  const scripts = path.join(out, 'jobs')
+  const launch = await runEngine(process.execPath, [cli, 'launch', 'slurm', '--grid', path.join(out, 'grid.yaml'), '--output', out, '--scripts', scripts], {})
+  t.is(launch.status, 0, launch.out)
+  t.true(readFileSync(path.join(scripts, 'array.sbatch'), 'utf8').includes('#SBATCH --array=0-4\n'), 'one task per arm and seed')
 })
 
 test('residual-speed at tiny size: both networks on the hard digits; the verdict\'s errors and epochs are the events\'', async t => {
