@@ -153,21 +153,21 @@ export const runTraining = async (config: TrainConfig, backend: Backend, io: Tra
 }
 
 /**
- * Events kept for the report, at most `limit`: when full, every other one is dropped (by step, so
- * the kept ones stay evenly spaced) and only every 2^k-th step is taken from then on.
+ * Events kept for the report, at most `limit`: when full, every other kept one is dropped and only
+ * every 2^k-th arriving event is taken from then on, so the kept ones stay evenly spaced whatever
+ * the events' own step spacing (every step, or every --log-interval).
  */
 const thinned = (limit: number) => {
   let kept: TrainEvent[] = []
   let stride = 1
-  let first: number | undefined
+  let arrived = 0
   return {
     add(e: TrainEvent) {
-      first ??= e.step
-      if ((e.step - first) % stride !== 0) return
+      if (arrived++ % stride !== 0) return
       kept.push(e)
       if (kept.length > limit) {
         stride *= 2
-        kept = kept.filter(x => (x.step - first!) % stride === 0)
+        kept = kept.filter((_, i) => i % 2 === 0)
       }
     },
     kept: () => kept,

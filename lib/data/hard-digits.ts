@@ -34,6 +34,7 @@ const distort = (image: Tensor, u: Float32Array, z: Float32Array): Tensor => {
   const barAngle = u[6]! * Math.PI
   const barLength = d.bar[0] + u[7]! * (d.bar[1] - d.bar[0])
   const [bx, by] = [cx + (2 * u[8]! - 1) * 7, cy + (2 * u[9]! - 1) * 7]
+  const [barCos, barSin] = [Math.cos(barAngle), Math.sin(barAngle)]
   const grey = u[10]!
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -46,8 +47,8 @@ const distort = (image: Tensor, u: Float32Array, z: Float32Array): Tensor => {
       const [ax, ay] = [fx - x0, fy - y0]
       let v = (1 - ay) * ((1 - ax) * at(x0, y0) + ax * at(x0 + 1, y0)) + ay * ((1 - ax) * at(x0, y0 + 1) + ax * at(x0 + 1, y0 + 1))
       const [qx, qy] = [x - bx, y - by]
-      const along = qx * Math.cos(barAngle) + qy * Math.sin(barAngle)
-      const across = -qx * Math.sin(barAngle) + qy * Math.cos(barAngle)
+      const along = qx * barCos + qy * barSin
+      const across = -qx * barSin + qy * barCos
       if (Math.abs(along) <= barLength / 2 && Math.abs(across) <= 1) v = grey
       out[y * w + x] = Math.min(1, Math.max(0, v + d.noise * z[y * w + x]!))
     }
