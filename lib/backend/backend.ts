@@ -1,5 +1,5 @@
 import { GPU } from './gpujs'
-import { Probe, probeHeadlessGL, probeWebGPU } from './probe'
+import { mayHaveGpu, Probe, probeHeadlessGL, probeWebGPU } from './probe'
 import { attachPool, poolSizeFromEnv, retireKernel, sharedPool, SharedPool } from './worker-pool'
 import { cacheBudgetFromEnv } from './cache-budget'
 import { Capabilities, capabilitiesOf } from './capabilities'
@@ -210,18 +210,26 @@ export interface Availability {
   readonly probe: Probe
 }
 
+const CPU_PROBE: Probe = { available: true, device: 'CPU (plain JavaScript)', software: false }
+
+/** What one mode's probe finds (the GPU ones load their bindings on first call). */
+const probeOf = async (mode: ConcreteMode): Promise<Probe> => {
+  switch (mode) {
+    case 'webasm': return { available: GPU.isWebAssemblySupported, device: 'CPU (WebAssembly SIMD, worker threads)', software: false }
+    case 'cpu': return CPU_PROBE
+    case 'headlessgl': return probeHeadlessGL()
+    case 'webgpu': return probeWebGPU()
+  }
+}
+
 /**
  * Which concrete backends work here, with what each found.
  *
  * @example
  * const found = await availability()
  */
-export const availability = async (): Promise<Availability[]> => [
-  { mode: 'webasm', probe: { available: GPU.isWebAssemblySupported, device: 'CPU (WebAssembly SIMD, worker threads)', software: false } },
-  { mode: 'cpu', probe: { available: true, device: 'CPU (plain JavaScript)', software: false } },
-  { mode: 'headlessgl', probe: probeHeadlessGL() },
-  { mode: 'webgpu', probe: await probeWebGPU() },
-]
+export const availability = async (modes: readonly ConcreteMode[] = ['webasm', 'cpu', 'headlessgl', 'webgpu']): Promise<Availability[]> =>
+  Promise.all(modes.map(async mode => ({ mode, probe: await probeOf(mode) })))
 
 /**
  * auto's rule: a hardware GPU (WebGPU, then headless GL), else webasm, else cpu; never a software GPU.
@@ -232,7 +240,7 @@ export const availability = async (): Promise<Availability[]> => [
 export const pickAuto = (found: readonly Availability[]): Availability => {
   const pick = (m: ConcreteMode) => found.find(a => a.mode === m)
   const usable = (a: Availability | undefined) => !!a && a.probe.available && !a.probe.software
-  return [pick('webgpu'), pick('headlessgl'), pick('webasm')].find(usable) ?? pick('cpu') ?? { mode: 'cpu', probe: { available: true, device: 'CPU (plain JavaScript)', software: false } }
+  return [pick('webgpu'), pick('headlessgl'), pick('webasm')].find(usable) ?? pick('cpu') ?? { mode: 'cpu', probe: CPU_PROBE }
 }
 
 /**
@@ -245,17 +253,16 @@ export const pickAuto = (found: readonly Availability[]): Availability => {
  * try { await ops.relu(x, backend) } finally { await backend.destroy() }
  */
 export const createBackend = async (mode: Mode = modeFromEnv()): Promise<Backend> => {
-  const found = await availability()
-  const pick = (m: ConcreteMode) => found.find(a => a.mode === m)!
   if (mode === 'auto') {
-    const choice = pickAuto(found)
+    // without a GPU device node there is no hardware GPU to find: the GPU probes are skipped
+    const choice = pickAuto(await availability(mayHaveGpu() ? ['webgpu', 'headlessgl', 'webasm', 'cpu'] : ['webasm', 'cpu']))
     return createBackendOf(choice.mode, choice.probe.device)
   }
-  const a = pick(mode)
-  if (!a.probe.available) {
-    throw new Error(`backend '${mode}' is not available here: ${a.probe.reason ?? 'unsupported platform'}`)
+  const probe = await probeOf(mode)
+  if (!probe.available) {
+    throw new Error(`backend '${mode}' is not available here: ${probe.reason ?? 'unsupported platform'}`)
   }
-  return createBackendOf(mode, a.probe.device)
+  return createBackendOf(mode, probe.device)
 }
 
 /**

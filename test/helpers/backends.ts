@@ -4,9 +4,10 @@ import { probeHeadlessGL } from '../../lib/backend/probe'
 
 /**
  * The backends the kernel tests run on: cpu and webasm always, headlessgl when the optional gl
- * package loads and a display answers (CI runs the tests under xvfb-run), or exactly the list in
- * RXCEPTION_TEST_BACKENDS (the way to add webgpu where Dawn loads; a listed backend that is
- * missing fails its tests loudly). ava registers tests synchronously, so the probe is synchronous.
+ * package loads and a display answers (CI runs the tests under xvfb-run), webgpu when
+ * RXCEPTION_TEST_WEBGPU=1 (test/run.sh sets it once its probe found an adapter: Dawn's probe is
+ * asynchronous and ava registers tests synchronously), or exactly the list in
+ * RXCEPTION_TEST_BACKENDS (a listed backend that is missing fails its tests loudly).
  */
 export const testModes = (): ConcreteMode[] => {
   const listed = process.env.RXCEPTION_TEST_BACKENDS
@@ -14,6 +15,7 @@ export const testModes = (): ConcreteMode[] => {
   const modes: ConcreteMode[] = ['cpu']
   if (GPU.isWebAssemblySupported) modes.push('webasm')
   if (probeHeadlessGL().available) modes.push('headlessgl')
+  if (process.env.RXCEPTION_TEST_WEBGPU === '1') modes.push('webgpu')
   return modes
 }
 
