@@ -34,9 +34,10 @@ export const OPS_FLAGS = {
   backends: { kind: 'strings', codec: t.union([listOf(CONCRETE), t.null], `a comma list of ${CONCRETE.join(' | ')}`), help: 'gpu.js backends (default: every available one)' },
   peers: { kind: 'strings', codec: listOf(['tfjs-cpu', 'tfjs-wasm'] as const), help: 'TensorFlow.js peers' },
   reps: { kind: 'number', codec: intIn(1, 100), help: 'timed repetitions (median)' },
+  browser: { kind: 'boolean', codec: t.boolean, help: 'also run webasm inside headless Chromium (the same kernels, bundled), as chromium-webasm' },
   out: { kind: 'string', codec: t.union([t.string, t.null], 'a file path'), help: 'JSON output (default bench/results/ops-<time>.json)' },
 } as const satisfies Flags
-const OPS_DEFAULTS: ValuesOf<typeof OPS_FLAGS> = { backends: null, peers: ['tfjs-cpu', 'tfjs-wasm'], reps: 3, out: null }
+const OPS_DEFAULTS: ValuesOf<typeof OPS_FLAGS> = { backends: null, peers: ['tfjs-cpu', 'tfjs-wasm'], reps: 3, out: null, browser: false }
 
 const log = (s: string) => process.stderr.write(s + '\n')
 
@@ -48,7 +49,8 @@ export const runOpBenchmark = async (argv: readonly string[]) => {
   const { values } = parseCommand('bench', argv, OPS_FLAGS, OPS_DEFAULTS)
   const reps = values.reps
   const found = await availability()
-  const modes = values.backends ?? found.filter(a => a.probe.available).map(a => a.mode)
+  // software GPUs (llvmpipe, SwiftShader) only when asked for by name: correct, but 10-100× slower than webasm
+  const modes = values.backends ?? found.filter(a => a.probe.available && !a.probe.software).map(a => a.mode)
   const peers: TfBackend[] = values.peers
   const rows: Row[] = []
   const devices: Record<string, string> = {}
@@ -73,6 +75,16 @@ export const runOpBenchmark = async (argv: readonly string[]) => {
       rows.push({ workload: w.name, pass, backend: mode, ms, gflops: w.flops / ms / 1e6 })
     }
     await be.destroy()
+  }
+  if (values.browser) {
+    log('chromium-webasm: the same passes in headless Chromium …')
+    const page = await browserWebasm(reps)
+    devices['chromium-webasm'] = `Chromium, ${page.device}, ${page.threads} threads`
+    for (const r of page.rows) {
+      const w = WORKLOADS.find(x => x.name === r.workload)!
+      rows.push({ workload: r.workload, pass: r.pass as Pass, backend: 'chromium-webasm', ms: r.ms, gflops: w.flops / r.ms / 1e6 })
+    }
+    modes.push('chromium-webasm' as ConcreteMode)
   }
   for (const peer of peers) {
     const tf = await useTf(peer)
@@ -107,7 +119,8 @@ export const runOpBenchmark = async (argv: readonly string[]) => {
   const backends = [...modes, ...peers]
   const cell = (w: string, p: Pass, b: string) => rows.find(r => r.workload === w && r.pass === p && r.backend === b)
   const ratios: { workload: string; pass: Pass; of: string; to: string; ratio: number }[] = []
-  const header = ['workload', 'pass', ...backends.map(b => `${b} GFLOP/s`), ...modes.flatMap(m => peers.map(p => `${m}/${p}`))]
+  const vsNode = values.browser && modes.includes('webasm')
+  const header = ['workload', 'pass', ...backends.map(b => `${b} GFLOP/s`), ...modes.flatMap(m => peers.map(p => `${m}/${p}`)), ...(vsNode ? ['chromium/node webasm'] : [])]
   const lines = [header]
   for (const w of WORKLOADS) for (const p of PASSES) {
     const g = backends.map(b => cell(w.name, p, b)?.gflops)
@@ -117,7 +130,10 @@ export const runOpBenchmark = async (argv: readonly string[]) => {
       if (a && b) ratios.push({ workload: w.name, pass: p, of: m, to: peer, ratio: a / b })
       return a && b ? `${(a / b).toFixed(2)}×` : 'n/a'
     }))
-    lines.push([w.name, p, ...g.map(v => (v ? v.toFixed(2) : 'n/a')), ...rs])
+    const page = cell(w.name, p, 'chromium-webasm')?.gflops
+    const node = cell(w.name, p, 'webasm')?.gflops
+    if (vsNode && page && node) ratios.push({ workload: w.name, pass: p, of: 'chromium-webasm', to: 'webasm', ratio: page / node })
+    lines.push([w.name, p, ...g.map(v => (v ? v.toFixed(2) : 'n/a')), ...rs, ...(vsNode ? [page && node ? `${(page / node).toFixed(2)}×` : 'n/a'] : [])])
   }
   const widths = header.map((_, i) => Math.max(...lines.map(l => l[i]!.length)))
   console.log(lines.map(l => l.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n'))
@@ -138,6 +154,29 @@ export const runOpBenchmark = async (argv: readonly string[]) => {
     reps, devices, rows, ratios, fixedCostPerCall: fixed,
   }, null, 2))
   console.log(`\nwritten ${out}`)
+}
+
+/** The gpu.js passes in headless Chromium on webasm, served cross-origin isolated (threads on). */
+const browserWebasm = async (reps: number): Promise<{ device: string; threads: number; rows: { workload: string; pass: string; ms: number }[] }> => {
+  const { mkdtempSync, rmSync } = await import('fs')
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rx-bench-'))
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { bundleForBrowser } = require('../bin/browser-bundle.cjs') as { bundleForBrowser(o: object): Promise<unknown> }
+  await bundleForBrowser({ entry: 'bench/browser-harness.ts', outfile: path.join(dir, 'bench.js'), format: 'iife' })
+  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>bench</title><script src="bench.js"></script>')
+  const { serveDir } = await import('../pipelines/serve')
+  const { launchChromium } = await import('./chromium')
+  const { server, url } = await serveDir(dir, 0)
+  const browser = await launchChromium()
+  try {
+    const page = await browser.newPage()
+    await page.goto(url, { waitUntil: 'load' })
+    return await page.evaluate((r: number) => (globalThis as any).rxBench.run('webasm', r), reps)
+  } finally {
+    await browser.close()
+    server.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 if (require.main === module) runBenchScript(() => runOpBenchmark(process.argv.slice(2)))

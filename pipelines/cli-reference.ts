@@ -9,7 +9,7 @@ import { execFileSync } from 'child_process'
 import { writeFileSync } from 'fs'
 import * as path from 'path'
 
-const COMMANDS: readonly (readonly string[])[] = [[], ['train'], ['evaluate'], ['predict'], ['sweep'], ['experiment'], ['launch'], ['export'], ['summary'], ['bench'], ['bench', '--mode', 'ops'], ['bench', '--mode', 'data']]
+const COMMANDS: readonly (readonly string[])[] = [[], ['train'], ['evaluate'], ['predict'], ['sweep'], ['experiment'], ['launch'], ['serve'], ['export'], ['summary'], ['bench'], ['bench', '--mode', 'ops'], ['bench', '--mode', 'data']]
 
 const INTRO = `# Command-line reference
 

@@ -6,6 +6,7 @@
  *   rxception summary ...          a network's layer table and totals, computed from specs alone
  *   rxception bench [...]          whole networks against TensorFlow.js (bench/suite.ts); --mode ops: single ops
  *   rxception backends             which gpu.js backends work here and what auto picks
+ *   rxception serve                the browser page on a local server (cross-origin isolated)
  * Errors are one line, `rxception: <what>`, exit 1 (2 for a usage error); `--verbose` or
  * RXCEPTION_DEBUG=1 adds the stack.
  */
@@ -22,6 +23,7 @@ import { trainCommand, trainConfigured } from './train-command'
 import { sweepCommand } from './sweep'
 import { launchCommand } from './launch'
 import { experimentCommand } from './experiments'
+import { serveCommand } from './serve'
 
 const usage = `usage: rxception <command> [options]      (rxception <command> --help for its options)
   train               stream-train a network (default: inception-resnet-v1-tiny on the bundled MNIST digits)
@@ -30,6 +32,7 @@ const usage = `usage: rxception <command> [options]      (rxception <command> --
   sweep               independent runs from a grid or a list of option sets (--grid FILE, --index I; --merge DIR: their report)
   experiment NAME     the paper's findings measured: residual-scaling, residual-speed (--quick: minutes), with a report
   launch              a sweep or a sharded evaluation as a Slurm job array or a Kubernetes Indexed Job, with its merge job
+  serve               the browser page (predict, train in a Web Worker) on a local server with the isolation headers
   export              a run's checkpoint for timm: --to timm-resume (train.py --resume continues it)
   summary             layer table of a network (output shapes, parameters, MACs) without computing anything
   bench               networks vs TensorFlow.js, same weights (--models, --sizes, --peers, --quick; --mode ops: single ops)
@@ -101,6 +104,8 @@ const main = async (argv: string[]) => {
       return experimentCommand(rest, runMember)
     case 'launch':
       return launchCommand(rest)
+    case 'serve':
+      return serveCommand(rest)
     case 'bench': {
       // loaded on demand: the benchmark pulls in TensorFlow.js, a development dependency
       const { runNetworkBenchmark } = require('../bench/suite') as typeof import('../bench/suite')
@@ -112,7 +117,7 @@ const main = async (argv: string[]) => {
       console.log(usage)
       return
     default:
-      throw new ConfigError(`unknown command '${command}' (train, evaluate, predict, sweep, experiment, launch, export, summary, bench, backends)`)
+      throw new ConfigError(`unknown command '${command}' (train, evaluate, predict, sweep, experiment, launch, serve, export, summary, bench, backends)`)
   }
 }
 

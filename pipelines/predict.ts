@@ -8,6 +8,7 @@ import { PRETRAINED_PREPROCESS } from '../modules'
 import { importStateDict, readWeightsFile } from '../lib/io'
 import { keyFromSeed } from '../lib/tensor'
 import { ModelChoice, buildModel } from './model-options'
+import { topClasses } from '../lib/train/classify'
 
 /**
  * Classifies images with a network and a timm safetensors state dict: timm's preprocessing for the
@@ -35,13 +36,6 @@ export const imagenetClasses = (): string[] =>
 const dataFile = (name: string): string => {
   const candidates = [path.join(__dirname, '..', 'data', name), path.join(__dirname, '..', '..', 'data', name)]
   return candidates.find(f => existsSync(f)) ?? candidates[0]!
-}
-
-const softmax = (z: ArrayLike<number>): number[] => {
-  const m = Math.max(...Array.from(z))
-  const e = Array.from(z, v => Math.exp(v - m))
-  const s = e.reduce((a, b) => a + b, 0)
-  return e.map(v => v / s)
 }
 
 /**
@@ -72,9 +66,7 @@ export const predict = async (choice: ModelChoice, weights: string, images: read
       continue
     }
     const { y } = await net.apply(loaded.right.params, loaded.right.state, x, { training: false, key: keyFromSeed(0), backend: be })()
-    const p = softmax(y.data)
-    const order = p.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, top)
-    out.push({ image, top: order.map(([probability, index]) => ({ index, class: classes?.[index] ?? `class ${index}`, probability })), logits: Array.from(y.data) })
+    out.push({ image, top: topClasses(y.data, top, classes), logits: Array.from(y.data) })
   }
   return out
 }

@@ -1,7 +1,8 @@
 import { GPU } from './gpujs'
-import { mayHaveGpu, Probe, probeHeadlessGL, probeWebGPU } from './probe'
+import { mayHaveGpu, Probe, probeHeadlessGL, probeWebAssembly, probeWebGL, probeWebGPU } from './probe'
 import { attachPool, poolSizeFromEnv, retireKernel, sharedPool, SharedPool } from './worker-pool'
-import { cacheBudgetFromEnv } from './cache-budget'
+import { cacheBudgetFromEnv, maxKernelsFromEnv } from './cache-budget'
+import { Env, environment } from '../platform'
 import { Capabilities, capabilitiesOf } from './capabilities'
 
 /**
@@ -27,12 +28,12 @@ const poolHolder = (threads: number) => {
 }
 
 /**
- * A backend that runs kernels: webasm, cpu, headlessgl or webgpu.
+ * A backend that runs kernels: webasm, cpu, webgpu; headlessgl in Node; webgl2 and webgl in a browser.
  *
  * @example
  * const be = await createBackend('webasm' satisfies ConcreteMode)
  */
-export type ConcreteMode = 'webasm' | 'cpu' | 'headlessgl' | 'webgpu'
+export type ConcreteMode = 'webasm' | 'cpu' | 'headlessgl' | 'webgpu' | 'webgl2' | 'webgl'
 /**
  * A concrete mode, or auto (a hardware GPU, else webasm).
  *
@@ -46,7 +47,15 @@ export type Mode = 'auto' | ConcreteMode
  * @example
  * MODES.includes(flag as Mode)
  */
-export const MODES: readonly Mode[] = ['auto', 'webasm', 'cpu', 'headlessgl', 'webgpu']
+export const MODES: readonly Mode[] = ['auto', 'webasm', 'cpu', 'headlessgl', 'webgpu', 'webgl2', 'webgl']
+
+/**
+ * Every concrete mode, in the order `auto` prefers the GPU ones.
+ *
+ * @example
+ * const found = await availability(CONCRETE_MODES)
+ */
+export const CONCRETE_MODES: readonly ConcreteMode[] = ['webgpu', 'headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu']
 
 /**
  * A compiled gpu.js kernel: always called under the async contract (it returns a Promise).
@@ -75,6 +84,8 @@ export interface Backend {
   readonly stats: { compiled: number; calls: number; evicted: number; cachedBytes: number }
   /** The kernel cache's budget in bytes (RXCEPTION_KERNEL_CACHE_MIB sets it). */
   readonly cacheBudget: number
+  /** The most compiled kernels kept at once (RXCEPTION_MAX_KERNELS; a browser's default is 48, see lib/platform.browser.ts). */
+  readonly maxKernels: number
   /** Worker threads the backend may run (webasm: one shared pool; RXCEPTION_THREADS sets it). */
   readonly threads: number
   /** What its kernels can do beyond stock gpu.js (wide tiles, direct stores), found at creation. */
@@ -108,7 +119,7 @@ const gpuMode = (mode: ConcreteMode): string => (mode === 'webasm' ? 'webasm' : 
  * const be = createBackendOf('cpu', 'CPU (plain JavaScript)')
  */
 export const createBackendOf = (
-  mode: ConcreteMode, device: string, threads = poolSizeFromEnv(), cacheBudget = cacheBudgetFromEnv(), limit: Partial<Capabilities> = {},
+  mode: ConcreteMode, device: string, threads = poolSizeFromEnv(), cacheBudget = cacheBudgetFromEnv(), limit: Partial<Capabilities> = {}, maxKernels = maxKernelsFromEnv(),
 ): Backend => {
   const capabilities = capabilitiesOf(mode, limit)
   const gpu = new GPU({ mode: gpuMode(mode) } as any)
@@ -126,10 +137,15 @@ export const createBackendOf = (
     dynamicOutput: false,
     dynamicArguments: false,
   }
-  /** Evicts least recently used idle kernels until `incoming` more bytes fit the budget. */
+  /**
+   * Evicts least recently used idle kernels until `incoming` more bytes fit the budget and one
+   * more kernel fits the count; at the count limit it evicts down to half of it at once, so the
+   * pool is replaced once per many compiles rather than at each.
+   */
   const makeRoom = (incoming: number): void => {
+    const keep = cache.size + 1 > maxKernels ? Math.floor(maxKernels / 2) : Infinity
     for (const [key, c] of cache) {
-      if (stats.cachedBytes + incoming <= cacheBudget) return
+      if (stats.cachedBytes + incoming <= cacheBudget && cache.size < keep) return
       if (c.running > 0) continue
       cache.delete(key)
       stats.cachedBytes -= c.bytes
@@ -150,6 +166,7 @@ export const createBackendOf = (
     stats,
     threads,
     cacheBudget,
+    maxKernels,
     capabilities,
     kernel(key, build, bytes = 0) {
       let c = cache.get(key)
@@ -215,10 +232,13 @@ const CPU_PROBE: Probe = { available: true, device: 'CPU (plain JavaScript)', so
 /** What one mode's probe finds (the GPU ones load their bindings on first call). */
 const probeOf = async (mode: ConcreteMode): Promise<Probe> => {
   switch (mode) {
-    case 'webasm': return { available: GPU.isWebAssemblySupported, device: 'CPU (WebAssembly SIMD, worker threads)', software: false }
+    case 'webasm': return probeWebAssembly(GPU.isWebAssemblySupported)
     case 'cpu': return CPU_PROBE
     case 'headlessgl': return probeHeadlessGL()
     case 'webgpu': return probeWebGPU()
+    case 'webgl2': return probeWebGL(2)
+    case 'webgl': return probeWebGL(1)
+    default: throw new Error(`backend: expected one of ${MODES.join(', ')}, got '${String(mode)}'`)
   }
 }
 
@@ -228,11 +248,11 @@ const probeOf = async (mode: ConcreteMode): Promise<Probe> => {
  * @example
  * const found = await availability()
  */
-export const availability = async (modes: readonly ConcreteMode[] = ['webasm', 'cpu', 'headlessgl', 'webgpu']): Promise<Availability[]> =>
+export const availability = async (modes: readonly ConcreteMode[] = CONCRETE_MODES): Promise<Availability[]> =>
   Promise.all(modes.map(async mode => ({ mode, probe: await probeOf(mode) })))
 
 /**
- * auto's rule: a hardware GPU (WebGPU, then headless GL), else webasm, else cpu; never a software GPU.
+ * auto's rule: a hardware GPU (WebGPU, then headless GL, WebGL 2, WebGL), else webasm, else cpu; never a software GPU.
  *
  * @example
  * pickAuto(await availability()).mode // 'webasm' on a CPU-only machine
@@ -240,7 +260,7 @@ export const availability = async (modes: readonly ConcreteMode[] = ['webasm', '
 export const pickAuto = (found: readonly Availability[]): Availability => {
   const pick = (m: ConcreteMode) => found.find(a => a.mode === m)
   const usable = (a: Availability | undefined) => !!a && a.probe.available && !a.probe.software
-  return [pick('webgpu'), pick('headlessgl'), pick('webasm')].find(usable) ?? pick('cpu') ?? { mode: 'cpu', probe: CPU_PROBE }
+  return (['webgpu', 'headlessgl', 'webgl2', 'webgl', 'webasm'] as const).map(pick).find(usable) ?? pick('cpu') ?? { mode: 'cpu', probe: CPU_PROBE }
 }
 
 /**
@@ -255,7 +275,7 @@ export const pickAuto = (found: readonly Availability[]): Availability => {
 export const createBackend = async (mode: Mode = modeFromEnv()): Promise<Backend> => {
   if (mode === 'auto') {
     // without a GPU device node there is no hardware GPU to find: the GPU probes are skipped
-    const choice = pickAuto(await availability(mayHaveGpu() ? ['webgpu', 'headlessgl', 'webasm', 'cpu'] : ['webasm', 'cpu']))
+    const choice = pickAuto(await availability(mayHaveGpu() ? CONCRETE_MODES : ['webasm', 'cpu']))
     return createBackendOf(choice.mode, choice.probe.device)
   }
   const probe = await probeOf(mode)
@@ -271,7 +291,7 @@ export const createBackend = async (mode: Mode = modeFromEnv()): Promise<Backend
  * @example
  * modeFromEnv({ RXCEPTION_BACKEND: 'cpu' }) // 'cpu'
  */
-export const modeFromEnv = (env: NodeJS.ProcessEnv = process.env): Mode => {
+export const modeFromEnv = (env: Env = environment()): Mode => {
   const m = (env.RXCEPTION_BACKEND ?? 'auto').trim()
   if (!(MODES as readonly string[]).includes(m)) {
     throw new Error(`RXCEPTION_BACKEND: expected one of ${MODES.join(', ')}, got '${m}'`)

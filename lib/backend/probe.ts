@@ -1,42 +1,38 @@
 import { existsSync, readdirSync } from 'fs'
 import { importEsm } from '../io/import-esm'
+import { adapterName, glRenderer, isSoftwareAdapter, Probe, unavailable } from './probe-common'
 
 /**
- * Probes for the GPU backends. Each answers what it found, including whether the device is a software
- * rasteriser (Mesa llvmpipe / lavapipe, SwiftShader): those run our kernels 3-6x slower than webasm
- * on a CPU, so `auto` must not prefer them.
+ * The backends' probes in Node (the browser's are in `./probe.browser.ts`, with the same exports).
+ * Each answers what it found, including whether the device is a software rasteriser (Mesa
+ * llvmpipe / lavapipe, SwiftShader): those run our kernels 3-100x slower than webasm on a CPU, so
+ * `auto` must not prefer them.
  *
  * @example
  * const { available, device, software } = probeHeadlessGL()
  */
-export interface Probe {
-  readonly available: boolean
-  readonly device: string
-  readonly software: boolean
-  readonly reason?: string
-}
+export type { Probe } from './probe-common'
+export { isSoftwareAdapter } from './probe-common'
 
-const SOFTWARE = /llvmpipe|lavapipe|softpipe|swiftshader|software/i
+/** webasm in Node: SIMD and a pool of worker threads. */
+export const probeWebAssembly = (supported: boolean): Probe =>
+  supported ? { available: true, device: 'CPU (WebAssembly SIMD, worker threads)', software: false } : unavailable('this Node has no WebAssembly SIMD')
+
+/** WebGL is a browser's: in Node the GL backend is headlessgl. */
+export const probeWebGL = (version: 1 | 2): Probe => unavailable(`webgl${version === 2 ? '2' : ''} runs in a browser; in Node use headlessgl`)
 
 export const probeHeadlessGL = (): Probe => {
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const createGL = require('gl') as (w: number, h: number) => WebGLRenderingContextLike | null
+    const createGL = require('gl') as (w: number, h: number) => (Parameters<typeof glRenderer>[0] & { getExtension(name: string): any }) | null
     const gl = createGL(1, 1)
-    if (!gl) return { available: false, device: 'none', software: false, reason: 'gl loaded but no context (no X display? run under xvfb-run -a)' }
-    const info = gl.getExtension('WEBGL_debug_renderer_info') as { UNMASKED_RENDERER_WEBGL: number } | null
-    const device = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER))
+    if (!gl) return unavailable('gl loaded but no context (no X display? run under xvfb-run -a)')
+    const found = glRenderer(gl)
     gl.getExtension('STACKGL_destroy_context')?.destroy()
-    return { available: true, device, software: SOFTWARE.test(device) }
+    return found
   } catch (e) {
-    return { available: false, device: 'none', software: false, reason: `the optional gl package did not load: ${(e as Error).message.split('\n')[0]}` }
+    return unavailable(`the optional gl package did not load: ${(e as Error).message.split('\n')[0]}`)
   }
-}
-
-interface WebGLRenderingContextLike {
-  RENDERER: number
-  getExtension(name: string): any
-  getParameter(p: number): unknown
 }
 
 let webgpuInstalled: Promise<Probe> | undefined
@@ -70,26 +66,37 @@ export const probeWebGPU = (): Promise<Probe> => {
       const g = globalThis as any
       let options: object | undefined
       if (!g.navigator?.gpu) {
-        // EGL reads this when Dawn first opens it: no X or Wayland display is needed or wanted
-        if (typeof process !== 'undefined') process.env.EGL_PLATFORM ??= 'surfaceless'
-        const webgpu = await importEsm<any>('webgpu')
-        Object.assign(globalThis, webgpu.globals ?? {})
         let gpu: any
         const routes = mayHaveGpu() ? DAWN_ROUTES : DAWN_ROUTES.slice(1)
+        // EGL_PLATFORM=surfaceless: no X or Wayland display is needed or wanted. Mesa's EGL reads it
+        // whenever Dawn opens a display (each adapter request, gpu.js's included), so it stays set
+        // when the OpenGL ES route is the one taken, and is put back otherwise
+        const egl = process.env.EGL_PLATFORM
+        process.env.EGL_PLATFORM ??= 'surfaceless'
+        const webgpu = await importEsm<any>('webgpu')
+        Object.assign(globalThis, webgpu.globals ?? {})
         for (const route of routes) {
-          const candidate = webgpu.create(route.flags)
-          if (await candidate.requestAdapter(route.adapter)) {
-            gpu = candidate
-            options = route.adapter
-            break
+          try {
+            const candidate = webgpu.create(route.flags)
+            if (await candidate.requestAdapter(route.adapter)) {
+              gpu = candidate
+              options = route.adapter
+              break
+            }
+          } catch {
+            // this route failed to start; the next one may work
           }
         }
-        if (!gpu) return { available: false, device: 'none', software: false, reason: `Dawn found no adapter (tried ${routes.map(r => r.flags.join(' ') || 'its default').join(', ')})` }
+        if (options === undefined) {
+          if (egl === undefined) delete process.env.EGL_PLATFORM
+          else process.env.EGL_PLATFORM = egl
+        }
+        if (!gpu) return unavailable(`Dawn found no adapter (tried ${routes.map(r => r.flags.join(' ') || 'its default').join(', ')})`)
         if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true })
         else g.navigator = { gpu }
       }
       const adapter = await g.navigator.gpu.requestAdapter(options)
-      if (!adapter) return { available: false, device: 'none', software: false, reason: 'navigator.gpu answered no adapter' }
+      if (!adapter) return unavailable('navigator.gpu answered no adapter')
       const requestAdapter = g.navigator.gpu.requestAdapter.bind(g.navigator.gpu)
       g.navigator.gpu.requestAdapter = async (asked?: object) => {
         const a = await requestAdapter(asked ?? options)
@@ -102,28 +109,13 @@ export const probeWebGPU = (): Promise<Probe> => {
       const device = adapterName(adapter)
       return { available: true, device, software: isSoftwareAdapter(adapter, device) }
     } catch (e) {
-      return { available: false, device: 'none', software: false, reason: `webgpu did not load: ${(e as Error).message.split('\n')[0]}` }
+      return unavailable(`webgpu did not load: ${(e as Error).message.split('\n')[0]}`)
     }
   })()
   return webgpuInstalled
 }
 
-/** An adapter's name from what it reports (Dawn on OpenGL ES names only the renderer, in `device`). */
-const adapterName = (adapter: any): string => {
-  const info = adapter.info ?? {}
-  return [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter'
-}
-
-/**
- * Whether an adapter is a software rasteriser: the spec's fallback flag (newer `info`, older
- * adapter field) or a known software renderer's name.
- *
- * @example
- * isSoftwareAdapter(adapter, adapterName(adapter)) // true on llvmpipe or SwiftShader
- */
-export const isSoftwareAdapter = (adapter: { info?: { isFallbackAdapter?: boolean }; isFallbackAdapter?: boolean }, name: string): boolean =>
-  adapter.info?.isFallbackAdapter === true || adapter.isFallbackAdapter === true || SOFTWARE.test(name)
-
+/** gpu.js assigns a plain function to `onuncapturederror`; older Dawn bindings refuse it, so an ordinary property stands in. */
 const shadowUncapturedError = (device: any): any => {
   let handler: unknown = null
   Object.defineProperty(device, 'onuncapturederror', {

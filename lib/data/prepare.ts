@@ -1,7 +1,8 @@
 import { Key, Tensor } from '../tensor'
 import type { DataWorkers } from './workers'
 import { DataRecord, Example } from './example'
-import { RgbImage, decodeImage, decodeRegion, imageTensor, readImageBytes } from './image'
+import { decodeBytes, decodeBytesRegion, readFileBytes } from './decode'
+import { RgbImage, imageTensor } from './rgb-image'
 import { ImageTransform, flips, normalised, randomResizedRegion, transformImage } from './image-transform'
 import { ExampleOp } from './transforms'
 
@@ -33,11 +34,11 @@ export const whereOf = (r: DataRecord): string => (r.kind === 'file' ? r.path : 
  * @example
  * const img = await decodeRecord({ kind: 'file', path: 'cat.jpg', label: 0 })
  */
-export const decodeRecord = async (r: Exclude<DataRecord, { kind: 'example' }>): Promise<RgbImage> => decodeImage(await bytesOf(r), whereOf(r))
+export const decodeRecord = async (r: Exclude<DataRecord, { kind: 'example' }>): Promise<RgbImage> => decodeBytes(await bytesOf(r), whereOf(r))
 
 /** A record's encoded bytes (files are size-checked before they are read). */
-const bytesOf = (r: Exclude<DataRecord, { kind: 'example' }>): Promise<Buffer> =>
-  r.kind === 'bytes' ? Promise.resolve(Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength)) : readImageBytes(r.path)
+const bytesOf = (r: Exclude<DataRecord, { kind: 'example' }>): Promise<Uint8Array> =>
+  r.kind === 'bytes' ? Promise.resolve(r.bytes) : readFileBytes(r.path)
 
 /**
  * Counts of decodes in this thread (tests check that opening a source decodes nothing).
@@ -59,7 +60,7 @@ export const prepareRecord = async (r: DataRecord, p: Preparation, key: Key): Pr
   const t = p.image
   if (t?.crop.kind === 'random-resized') {
     const { scale, ratio } = t.crop
-    const square = await decodeRegion(await bytesOf(r), whereOf(r), (h, w) => randomResizedRegion(key, h, w, scale, ratio), t.size, t.interpolation)
+    const square = await decodeBytesRegion(await bytesOf(r), whereOf(r), (h, w) => randomResizedRegion(key, h, w, scale, ratio), t.size, t.interpolation)
     if (square) return { image: normalised(square, t.channels, t.mean, t.std, flips(t, key)), label: r.label }
   }
   const img = await decodeRecord(r)

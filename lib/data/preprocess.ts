@@ -1,5 +1,5 @@
 import { Tensor } from '../tensor'
-import { RgbImage } from './image'
+import { RgbImage } from './rgb-image'
 import { ImageTransform, transformImage } from './image-transform'
 import { Interpolation } from './resample'
 

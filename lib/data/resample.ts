@@ -1,4 +1,4 @@
-import { RgbImage } from './image'
+import { RgbImage } from './rgb-image'
 
 /**
  * Image resampling as PIL does it for 8-bit images (Pillow's `Resample.c`), so that a transform

@@ -1,3 +1,4 @@
+import { Env, environment } from '../platform'
 import { Key, foldInName } from '../tensor'
 import { permutation } from './batches'
 import { Dataset, subset } from './example'
@@ -21,7 +22,7 @@ export interface Shard {
  * @example
  * shardOf('1/4', process.env) // { index: 1, count: 4 }
  */
-export const shardOf = (flag: string | null, env: NodeJS.ProcessEnv = process.env): Shard | null => {
+export const shardOf = (flag: string | null, env: Env = environment()): Shard | null => {
   const fromPair = (i: string | undefined, n: string | undefined, what: string): Shard | null => {
     if (i === undefined || n === undefined) return null
     const [index, count] = [Number(i), Number(n)]

@@ -1,5 +1,5 @@
-export { readSafetensors, writeSafetensors, SafetensorsError } from './safetensors'
-export type { SafetensorsFile } from './safetensors'
+export { readSafetensors, writeSafetensors, SafetensorsError, readSafetensorsFrom, encodeSafetensors, bytesSource, blobSource } from './safetensors'
+export type { SafetensorsFile, ByteSource } from './safetensors'
 export { DTYPES } from './safetensors-header'
 export type { DType } from './safetensors-header'
 export * from './state-dict'

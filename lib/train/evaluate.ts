@@ -1,5 +1,6 @@
 import { Backend } from '../backend'
-import { DataRecord, Dataset, Example, StreamSource, isStream } from '../data'
+import { DataRecord, Dataset, Example } from '../data/example'
+import { StreamSource, isStream } from '../data/stream-source'
 import { stack } from '../data/batches'
 import { Layer } from '../nn'
 import { Tree } from '../tree'

@@ -1,9 +1,11 @@
 import { NEVER, Observable, Subject, concat, defer, from, mergeMap, mergeScan, of, takeUntil, tap } from 'rxjs'
-import { Dataset, StreamSource } from '../data'
+import type { Dataset } from '../data/example'
+import type { StreamSource } from '../data/stream-source'
 import { EpochPlan, pulledBatches, stepsPerEpoch } from '../data/batches'
 import { countParameters } from '../tree'
 import { StepResult, StepSetup, trainStep } from './step'
 import { EventOf, TrainEvent, TrainState } from './state'
+import { nextTurn, residentMiB } from '../platform'
 
 /**
  * What the loop needs: the step's setup, the data and how it is read, the number of epochs, where
@@ -29,7 +31,7 @@ export interface TrainLoop extends StepSetup {
  * @example
  * console.error(`RSS ${rssMiB()} MiB`)
  */
-export const rssMiB = (): number => Math.round(process.memoryUsage.rss() / 2 ** 20)
+export const rssMiB = (): number => residentMiB()
 
 /**
  * Training as an rxjs stream. Batches are pulled: the next is assembled only after the previous
@@ -67,7 +69,7 @@ export const train = (o: TrainLoop): Observable<TrainEvent> =>
       // subscriber, on the next turn of the event loop: a stop requested on seeing them is honoured,
       // and I/O (checkpoint writes) and signals get their turn even when every kernel call resolves
       // without leaving the microtask queue (small kernels run on the main thread)
-      tap(() => setImmediate(() => demand.next())),
+      tap(() => nextTurn(() => demand.next())),
       mergeMap((r): Observable<TrainEvent> => {
         const now = performance.now()
         const s = r.state.step

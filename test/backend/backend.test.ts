@@ -51,7 +51,7 @@ test('a WebGPU adapter is software when it says it is a fallback or is named as 
 test('RXCEPTION_BACKEND selects the mode and rejects unknown ones', t => {
   t.is(modeFromEnv({}), 'auto')
   t.is(modeFromEnv({ RXCEPTION_BACKEND: 'cpu' }), 'cpu')
-  t.regex(t.throws(() => modeFromEnv({ RXCEPTION_BACKEND: 'gpu' }))!.message, /expected one of auto, webasm, cpu, headlessgl, webgpu, got 'gpu'/)
+  t.regex(t.throws(() => modeFromEnv({ RXCEPTION_BACKEND: 'gpu' }))!.message, /expected one of auto, webasm, cpu, headlessgl, webgpu, webgl2, webgl, got 'gpu'/)
 })
 
 test('flatOutput takes contiguous row views without copying and copies scattered rows', t => {

@@ -2,6 +2,7 @@ import test from 'ava'
 import { setFlagsFromString } from 'v8'
 import { runInNewContext } from 'vm'
 import { cacheBudgetFromEnv, createBackendOf } from '../../lib/backend'
+import { maxKernelsFromEnv } from '../../lib/backend/cache-budget'
 import { relu } from '../../lib/ops'
 import { Tensor } from '../../lib/tensor'
 
@@ -57,4 +58,24 @@ test('RXCEPTION_KERNEL_CACHE_MIB sets the budget; a bad value names the variable
   t.is(cacheBudgetFromEnv({ RXCEPTION_KERNEL_CACHE_MIB: '256' }), 256 * 2 ** 20)
   t.true(cacheBudgetFromEnv({}) >= 512 * 2 ** 20)
   t.throws(() => cacheBudgetFromEnv({ RXCEPTION_KERNEL_CACHE_MIB: '1.5' }), { message: "RXCEPTION_KERNEL_CACHE_MIB: expected an integer number of MiB in [1, 1048576], got '1.5'" })
+})
+
+test.serial('a backend keeps at most maxKernels compiled: at the limit it evicts down to half, and evicted kernels recompile and stay right', async t => {
+  const be = createBackendOf('webasm', 'test', 2, 2 ** 30, {}, 8)
+  t.is(be.maxKernels, 8)
+  const sizes = Array.from({ length: 12 }, (_, i) => 64 * (i + 1))
+  for (const n of sizes) t.is((await relu(ramp(n), be)).data[n - 1], Math.max(((n - 1) % 7) - 3, 0))
+  t.is(be.stats.compiled, 12)
+  // the ninth kernel found 8 kept: 5 were evicted (down to 3 kept), then 4 more compiled
+  t.is(be.stats.evicted, 5)
+  const again = await relu(ramp(sizes[0]!), be)
+  t.is(be.stats.compiled, 13, 'the first, evicted, compiles again')
+  t.deepEqual(Array.from(again.data.slice(0, 7)), [0, 0, 0, 0, 1, 2, 3])
+  await be.destroy()
+})
+
+test('RXCEPTION_MAX_KERNELS sets the count limit and refuses nonsense', t => {
+  t.is(maxKernelsFromEnv({ RXCEPTION_MAX_KERNELS: '64' }), 64)
+  t.is(maxKernelsFromEnv({}), Infinity)
+  t.throws(() => maxKernelsFromEnv({ RXCEPTION_MAX_KERNELS: '2' }), { message: /RXCEPTION_MAX_KERNELS: expected an integer of at least 4, got '2'/ })
 })

@@ -16,6 +16,7 @@ export const swappable = (initial: Backend): Swappable => {
     get device() { return s.target.device },
     get stats() { return s.target.stats },
     get cacheBudget() { return s.target.cacheBudget },
+    get maxKernels() { return s.target.maxKernels },
     get threads() { return s.target.threads },
     get capabilities() { return s.target.capabilities },
     kernel: ((...args) => s.target.kernel(...args)) as Backend['kernel'],

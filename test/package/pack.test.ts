@@ -21,6 +21,7 @@ test('npm pack, npm install the tarball: require, import, TypeScript types and t
   const listing = execFileSync('tar', ['tzf', path.join(dir, tarball)], { encoding: 'utf8' })
   t.true(listing.includes('package/dist/index.js') && listing.includes('package/dist/index.d.ts') && listing.includes('package/data/imagenet-classes.json'))
   t.false(listing.includes('package/test/'), 'tests are not shipped')
+  t.true(listing.includes('package/dist/web/rxception.mjs') && listing.includes('package/dist/web/index.html') && listing.includes('package/dist/lib/browser.d.ts'), 'the browser bundle, its page and its types are shipped')
   const app = path.join(dir, 'app')
   execFileSync('mkdir', [app])
   writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }))

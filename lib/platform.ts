@@ -1,0 +1,51 @@
+import { cpus, totalmem } from 'os'
+
+/**
+ * What the library needs from the platform it runs on, Node's variant. The browser's
+ * (`./platform.browser.ts`) has the same exports; the browser bundle (bin/browser-bundle.cjs) takes that one
+ * instead, so nothing else in `lib/` or
+ * `modules/` that the browser entry reaches names a Node built-in. Nothing here is read at import
+ * time.
+ *
+ * @example
+ * const threads = cpuCount()
+ */
+export const PLATFORM = 'node' as 'node' | 'browser'
+
+/** Settings from the environment, as text (Node: `process.env`; the browser has none). */
+export type Env = Readonly<Record<string, string | undefined>>
+
+/**
+ * The environment that settings are read from, at the moment of the call.
+ *
+ * @example
+ * cacheBudgetFromEnv(environment())
+ */
+export const environment = (): Env => process.env
+
+/** Cores available to worker threads. */
+export const cpuCount = (): number => Math.max(1, cpus().length)
+
+/** The machine's memory in bytes (what memory budgets are a fraction of). */
+export const totalMemoryBytes = (): number => totalmem()
+
+/** This process's resident memory in MiB (the browser: the JavaScript heap where it says, else 0). */
+export const residentMiB = (): number => Math.round(process.memoryUsage.rss() / 2 ** 20)
+
+/**
+ * How many compiled kernels a backend keeps at once. Node: no count limit (the byte budget
+ * rules). A browser's is {@link https://v8.dev/blog/sandbox V8's sandbox}: each WebAssembly
+ * memory reserves its address space inside a 1 TiB cage, so a renderer process holds about 123
+ * memories (measured in Chromium 150), and every webasm kernel has one.
+ */
+export const defaultMaxKernels = (): number => Infinity
+
+/**
+ * Runs `f` on a later turn of the event loop, after pending I/O (Node: `setImmediate`).
+ *
+ * @example
+ * nextTurn(() => demand.next())
+ */
+export const nextTurn = (f: () => void): void => {
+  setImmediate(f)
+}

@@ -1,0 +1,11 @@
+/** The training parts that run in a browser (no files: checkpoints and the timm log are Node's). */
+export { train, rssMiB } from './loop'
+export type { TrainLoop } from './loop'
+export * from './step'
+export * from './state'
+export * from './evaluate'
+export * from './nonfinite'
+export * from './progress'
+export * from './charts'
+export * from './watch'
+export * from './classify'
