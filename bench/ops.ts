@@ -6,7 +6,7 @@
  *   npm run bench -- [--backends webasm,cpu] [--peers tfjs-cpu,tfjs-wasm] [--reps 3] [--out FILE]
  *   (the same as `rxception bench ...`)
  */
-import { mkdirSync, writeFileSync } from 'fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs'
 import * as os from 'os'
 import * as path from 'path'
 import * as t from 'io-ts'
@@ -18,6 +18,8 @@ import { runBenchScript } from './script'
 import { gpujsPass } from './gpujs'
 import { TfBackend, tfPass, useTf } from './tfjs'
 import { PASSES, Pass, WORKLOADS, timeMedian } from './workloads'
+import { serveDir } from '../pipelines/serve'
+import { launchChromium } from './chromium'
 
 interface Row {
   readonly workload: string
@@ -48,9 +50,11 @@ export const runOpBenchmark = async (argv: readonly string[]) => {
   if (argv.includes('--help')) return console.log(`usage: rxception bench [options]\n${usageOf(OPS_FLAGS, OPS_DEFAULTS)}`)
   const { values } = parseCommand('bench', argv, OPS_FLAGS, OPS_DEFAULTS)
   const reps = values.reps
-  const found = await availability()
-  // software GPUs (llvmpipe, SwiftShader) only when asked for by name: correct, but 10-100× slower than webasm
-  const modes = values.backends ?? found.filter(a => a.probe.available && !a.probe.software).map(a => a.mode)
+  // beside the figures, so a reader can tell a loaded machine's run from a quiet one's
+  const loadAtStart = os.loadavg()[0]!
+  // software GPUs (llvmpipe, SwiftShader) only when asked for by name: correct, but 10-100× slower
+  // than webasm; modes named on the command line are not probed first (createBackend says why one fails)
+  const modes = values.backends ?? (await availability()).filter(a => a.probe.available && !a.probe.software).map(a => a.mode)
   const peers: TfBackend[] = values.peers
   const rows: Row[] = []
   const devices: Record<string, string> = {}
@@ -147,10 +151,13 @@ export const runOpBenchmark = async (argv: readonly string[]) => {
   const notes = rows.filter(r => r.note).map(r => `${r.backend} ${r.workload} ${r.pass}: ${r.note}`)
   if (notes.length) console.log('\nnotes:\n' + notes.join('\n'))
 
+  const loadAverage = { start: loadAtStart, end: os.loadavg()[0]! }
+  console.log(`\nload average (1 min): ${loadAverage.start.toFixed(2)} at the start, ${loadAverage.end.toFixed(2)} at the end`)
+
   const out = values.out ?? path.join('bench', 'results', `ops-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   mkdirSync(path.dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify({
-    date: new Date().toISOString(), host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    date: new Date().toISOString(), host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAverage },
     reps, devices, rows, ratios, fixedCostPerCall: fixed,
   }, null, 2))
   console.log(`\nwritten ${out}`)
@@ -158,14 +165,11 @@ export const runOpBenchmark = async (argv: readonly string[]) => {
 
 /** The gpu.js passes in headless Chromium on webasm, served cross-origin isolated (threads on). */
 const browserWebasm = async (reps: number): Promise<{ device: string; threads: number; rows: { workload: string; pass: string; ms: number }[] }> => {
-  const { mkdtempSync, rmSync } = await import('fs')
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rx-bench-'))
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { bundleForBrowser } = require('../bin/browser-bundle.cjs') as { bundleForBrowser(o: object): Promise<unknown> }
   await bundleForBrowser({ entry: 'bench/browser-harness.ts', outfile: path.join(dir, 'bench.js'), format: 'iife' })
   writeFileSync(path.join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>bench</title><script src="bench.js"></script>')
-  const { serveDir } = await import('../pipelines/serve')
-  const { launchChromium } = await import('./chromium')
   const { server, url } = await serveDir(dir, 0)
   const browser = await launchChromium()
   try {
