@@ -117,7 +117,7 @@ export const TRAIN_HELP: Readonly<Record<keyof typeof DEFAULT_CONFIG, string>> =
   onBadRecord: "a record that cannot be read: fail, or skip and count it",
   logInterval: "steps between progress lines",
   evalBatchSize: "images per evaluation batch",
-  backend: "gpu.js backend: auto | webasm | cpu | headlessgl | webgpu",
+  backend: "gpu.js backend: auto | webasm | cpu | headlessgl | webgpu (webgl2, webgl: in a browser)",
 }
 
 export const TRAIN_USAGE = `usage: rxception train [options]      (timm's train.py names where it has the option)
