@@ -91,7 +91,7 @@ export const probeWebGPU = (): Promise<Probe> => {
           if (egl === undefined) delete process.env.EGL_PLATFORM
           else process.env.EGL_PLATFORM = egl
         }
-        if (!gpu) return unavailable(`Dawn found no adapter (tried ${routes.map(r => r.flags.join(' ') || 'its default').join(', ')})`)
+        if (!gpu) return unavailable(`Dawn found no adapter (tried ${routes.map(r => r.flags.join(' ') || 'its default').join(', ')})${headlessGLLoaded() ? HEADLESSGL_BLOCKS_EGL : ''}`)
         if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true })
         else g.navigator = { gpu }
       }
@@ -113,6 +113,22 @@ export const probeWebGPU = (): Promise<Probe> => {
     }
   })()
   return webgpuInstalled
+}
+
+/**
+ * Why webgpu's OpenGL ES route fails in a process that used headlessgl: the gl package's context
+ * (GLX, under Xvfb) stays current on the main thread, and libglvnd allows one window-system API
+ * per thread, so Dawn's eglMakeCurrent fails with EGL_BAD_ACCESS.
+ */
+const HEADLESSGL_BLOCKS_EGL = '; this process has loaded headlessgl (the gl package), whose GL context blocks EGL on this thread: run webgpu and headlessgl in separate processes'
+
+/** Whether the gl package (headlessgl) has been loaded in this process. */
+const headlessGLLoaded = (): boolean => {
+  try {
+    return Object.keys(require.cache).some(k => /[\\/]node_modules[\\/]gl[\\/]/.test(k))
+  } catch {
+    return false
+  }
 }
 
 /** gpu.js assigns a plain function to `onuncapturederror`; older Dawn bindings refuse it, so an ordinary property stands in. */
