@@ -13,6 +13,7 @@ import { networkOf } from './network-of'
 import type { BenchCase } from './suite-types'
 import { leafPaths, leafAt, tfCrossEntropy, tfForward, toTf, withLeaf } from './peers/tfjs-network'
 import { useTf } from './tfjs'
+import { OrtEngine, ortSession } from './peers/ort'
 
 /** The reference an rxception case leaves for its peers. */
 interface Reference {
@@ -133,9 +134,25 @@ const tfjs = async (c: BenchCase) => {
 
 type TfScalar = import('@tensorflow/tfjs-core').Scalar
 
+/** ONNX Runtime on the exported network: inference only (an exported model is an inference graph), the same logit check before timing. */
+const ort = async (c: BenchCase) => {
+  if (c.pass === 'train') throw new Error('ONNX Runtime runs the exported inference graph; training rows are rxception, TensorFlow.js and PyTorch')
+  const s = setup(c)
+  const reference = JSON.parse(readFileSync(c.reference!, 'utf8')) as Reference
+  const session = await ortSession(c.engine as OrtEngine, s.net, s.params, s.state, s.x)
+  const ours = Float32Array.from(reference.logits)
+  const diff = maxAbsDiff(await session.run(), ours)
+  const ok = diff <= 1e-4 * maxAbs(ours)
+  emit({ check: { maxAbsLogitDiff: diff, ok, detail: `max |logit| ${maxAbs(ours).toPrecision(3)}` } })
+  if (!ok) return
+  const t = await timeRuns(c, async () => void (await session.run()))
+  emit({ result: { ...t, peakRssMiB: peakRssMiB(), device: session.device } })
+}
+
 const main = async () => {
   const c = JSON.parse(process.argv[2]!) as BenchCase
   if (c.engine === 'rxception') await rxception(c)
+  else if (c.engine === 'ort-wasm' || c.engine === 'ort-native') await ort(c)
   else await tfjs(c)
 }
 

@@ -1,6 +1,6 @@
 /** One case of the network benchmark, as the suite hands it to a child process (bench/case.ts). */
 export interface BenchCase {
-  readonly engine: 'rxception' | 'tfjs-cpu' | 'tfjs-wasm' | 'torch'
+  readonly engine: 'rxception' | 'tfjs-cpu' | 'tfjs-wasm' | 'ort-wasm' | 'ort-native' | 'torch'
   /** rxception's backend (webasm, cpu, ...); the peers' own backend is their engine. */
   readonly backend: string
   readonly network: string

@@ -21,7 +21,7 @@ import { networkOf } from './network-of'
 import { chartSvg } from './chart'
 import { resultsMarkdown } from './results-markdown'
 
-const ENGINES = ['tfjs-wasm', 'tfjs-cpu', 'torch'] as const
+const ENGINES = ['tfjs-wasm', 'tfjs-cpu', 'ort-wasm', 'ort-native', 'torch'] as const
 const SIZES = /^\d{1,4}:\d{1,4}:(infer|train)(,\d{1,4}:\d{1,4}:(infer|train))*$/
 
 export const SUITE_FLAGS = {
@@ -32,7 +32,7 @@ export const SUITE_FLAGS = {
   inChans: { kind: 'number', codec: t.union([t.literal(1), t.literal(3)], '1 | 3'), help: 'input channels (timm --in-chans)' },
   sizes: { kind: 'string', codec: t.refinement(t.string, v => SIZES.test(v), 'SIZE:BATCH:infer|train,...'), help: 'cases' },
   backends: { kind: 'strings', codec: listOf(['webasm', 'cpu', 'headlessgl', 'webgpu'] as const), help: "rxception's backends" },
-  peers: { kind: 'strings', codec: listOf(ENGINES), help: 'peer engines: tfjs-wasm, tfjs-cpu, torch' },
+  peers: { kind: 'strings', codec: listOf(ENGINES), help: 'peer engines: tfjs-wasm, tfjs-cpu, ort-wasm (ONNX Runtime Web in Node), ort-native (onnxruntime-node, where it installs), torch' },
   warmup: { kind: 'number', codec: intIn(0, 20), help: 'untimed runs first (they compile)' },
   reps: { kind: 'number', codec: intIn(1, 100), help: 'timed runs (median, min, max)' },
   numClasses: { kind: 'number', codec: intIn(2, 100000), help: 'classifier width (timm --num-classes)' },

@@ -33,9 +33,9 @@ const usage = `usage: rxception <command> [options]      (rxception <command> --
   experiment NAME     the paper's findings measured: residual-scaling, residual-speed (--quick: minutes), with a report
   launch              a sweep or a sharded evaluation as a Slurm job array or a Kubernetes Indexed Job, with its merge job
   serve               the browser page (predict, train in a Web Worker) on a local server with the isolation headers
-  export              a run's checkpoint for timm: --to timm-resume (train.py --resume continues it)
+  export              a run for timm (--to timm-resume: train.py --resume continues it) or ONNX (--to onnx: a run, or --model with --weights)
   summary             layer table of a network (output shapes, parameters, MACs) without computing anything
-  bench               networks vs TensorFlow.js, same weights (--models, --sizes, --peers, --quick; --mode ops: single ops)
+  bench               networks vs TensorFlow.js and ONNX Runtime, same weights (--models, --sizes, --peers, --quick; --mode ops: single ops)
   backends            the gpu.js backends, their devices, and the one RXCEPTION_BACKEND (default auto) selects
   --verbose (or RXCEPTION_DEBUG=1) shows an error's stack`
 

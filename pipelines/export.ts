@@ -2,18 +2,27 @@ import * as path from 'path'
 import * as t from 'io-ts'
 import { PickleValue, exportStateDict, rmspropTfStateToTimm, writeTorchSave } from '../lib/io'
 import { stepsPerEpoch } from '../lib/data'
-import { Flags, ValuesOf, parseCommand, usageOf } from '../lib/flags'
+import { Flags, ValuesOf, oneOf, parseCommand, usageOf } from '../lib/flags'
+import { MODEL_DEFAULTS, MODEL_FLAGS, modelChoice } from './model-options'
+import { runExportable, weightsExportable, writeOnnx } from './export-onnx'
+import { packageVersion } from './package-version'
 import { ConfigError, TrainConfig, decodeConfig } from './config'
 import { TIMM_MODELS, toTimmArgs } from './timm-args'
 import { classesInWeights, openData } from './train-setup'
 import { loadResume } from './train'
 import { TrainState } from '../lib/train'
 
+const FORMAT = t.union([t.literal('timm-resume'), t.literal('onnx')], 'timm-resume | onnx')
+
 export const EXPORT_FLAGS = {
-  to: { kind: 'string', codec: t.literal('timm-resume'), help: "the format: timm-resume (what timm's train.py --resume reads)" },
-  out: { kind: 'string', codec: t.union([t.string, t.null], 'a file path'), help: 'the file to write (default: RUN/timm-resume.pth.tar)' },
+  to: { kind: 'string', codec: FORMAT, help: "the format: timm-resume (what timm's train.py --resume reads) or onnx (the network and its inference weights, opset 13)" },
+  format: { kind: 'string', codec: t.union([FORMAT, t.null], 'timm-resume | onnx'), help: 'the same as --to' },
+  out: { kind: 'string', codec: t.union([t.string, t.null], 'a file path'), help: 'the file to write (default: RUN/timm-resume.pth.tar, RUN/model.onnx, or the weights file with .onnx)' },
+  weights: { kind: 'string', codec: t.union([t.string, t.null], 'a file path'), help: 'onnx: a timm-named weights file (safetensors or .pth.tar) for --model, instead of a RUN' },
+  layout: { kind: 'string', codec: oneOf(['nchw', 'nhwc'] as const), help: "onnx: the input's layout (nchw as PyTorch and timm feed it; nhwc is rxception's own)" },
+  ...MODEL_FLAGS,
 } as const satisfies Flags
-const EXPORT_DEFAULTS: ValuesOf<typeof EXPORT_FLAGS> = { to: 'timm-resume', out: null }
+const EXPORT_DEFAULTS: ValuesOf<typeof EXPORT_FLAGS> = { to: 'timm-resume', format: null, out: null, weights: null, layout: 'nchw', ...MODEL_DEFAULTS }
 
 /** A value of timm's args (numbers, strings, lists, mappings) as a pickle value. */
 const pickled = (v: unknown): PickleValue =>
@@ -46,16 +55,32 @@ export const timmResumeValue = (s: TrainState, c: TrainConfig, classes: number, 
   ] }
 }
 
+const USAGE = `usage: rxception export --to timm-resume RUN [--out FILE]
+       rxception export --to onnx RUN [--layout nchw|nhwc] [--out FILE]
+       rxception export --to onnx --model NAME [MODEL OPTIONS] --weights FILE [--out FILE]`
+
 /**
  * `rxception export --to timm-resume RUN [--out FILE]`: writes a run's last checkpoint (RUN's
  * last.ckpt.safetensors, or a checkpoint file) in the form timm's `train.py --resume` reads.
+ * `--to onnx` (or `--format onnx`) writes the run's network, or `--model` with `--weights`, as an
+ * ONNX model that ONNX Runtime and every ONNX tool runs (see lib/io/onnx-export.ts).
  *
  * @example
  * await exportCommand(['--to', 'timm-resume', 'output/train/run'])
+ * await exportCommand(['--format', 'onnx', 'output/train/run'])
  */
 export const exportCommand = async (argv: readonly string[]): Promise<void> => {
-  if (argv.includes('--help')) return console.log(`usage: rxception export --to timm-resume RUN [--out FILE]\n${usageOf(EXPORT_FLAGS, EXPORT_DEFAULTS)}`)
+  if (argv.includes('--help')) return console.log(`${USAGE}\n${usageOf(EXPORT_FLAGS, EXPORT_DEFAULTS)}`)
   const { values: v, positional } = parseCommand('export', argv, EXPORT_FLAGS, EXPORT_DEFAULTS, { positional: true })
+  if (v.format !== null && argv.includes('--to') && v.format !== v.to) throw new ConfigError(`export: --to ${v.to} and --format ${v.format} disagree; give one`)
+  const format = v.format ?? v.to
+  if (format === 'onnx') {
+    if (v.weights !== null && positional.length > 0) throw new ConfigError('export --to onnx: give a RUN or --weights FILE (with --model), not both')
+    if (v.weights === null && positional.length !== 1) throw new ConfigError('export --to onnx: give one run folder or checkpoint file, or --model NAME --weights FILE')
+    const source = v.weights !== null ? await weightsExportable(modelChoice(v), v.weights) : await runExportable(positional[0]!)
+    return console.log(writeOnnx(source, v.out, v.layout, packageVersion()))
+  }
+  if (v.weights !== null) throw new ConfigError('export --to timm-resume: --weights is for --to onnx; give a RUN')
   if (positional.length !== 1) throw new ConfigError('export: give one run folder or checkpoint file')
   const r = await loadResume(positional[0]!)
   const config = decodeConfig(r.config, `${r.file} (its config)`)

@@ -33,7 +33,7 @@ const probes: [string[], RegExp][] = [
   [['predict', '--weights', 'w.safetensors', '--top', '1001', 'x.png'], /^rxception: --top: expected an integer in \[1, 1000\] \(--num-classes\), got 1001$/],
   [['bench', '--backends', 'nope'], /^rxception: --backends: expected a comma list of webasm \| cpu \| headlessgl \| webgpu, got \["nope"\]$/],
   [['bench', '--rep', '3'], /^rxception: bench: unknown option --rep/],
-  [['bench', '--peers', 'tfjs-gpu'], /^rxception: --peers: expected a comma list of tfjs-wasm \| tfjs-cpu \| torch, got \["tfjs-gpu"\]$/],
+  [['bench', '--peers', 'tfjs-gpu'], /^rxception: --peers: expected a comma list of tfjs-wasm \| tfjs-cpu \| ort-wasm \| ort-native \| torch, got \["tfjs-gpu"\]$/],
   [['bench', '--sizes', '299:1:predict'], /^rxception: --sizes: expected SIZE:BATCH:infer\|train,\.\.\./],
   [['bench', '--mode', 'ops', '--backends', 'nope'], /^rxception: --backends: expected a comma list of webasm \| cpu \| headlessgl \| webgpu, got \["nope"\]$/],
   [['frobnicate'], /^rxception: unknown command 'frobnicate'/],
