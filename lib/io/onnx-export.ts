@@ -8,6 +8,9 @@ import { Tree } from '../tree'
  * The ONNX operator set the exporter writes: 13 (Conv, MaxPool, AveragePool with
  * count_include_pad, GlobalAveragePool, Flatten, Gemm, Concat, Add, Mul, Relu, Transpose,
  * Identity), which every ONNX Runtime since 1.6 and every maintained converter reads.
+ *
+ * @example
+ * onnx.ModelProto.decode(bytes).opsetImport[0].version === ONNX_OPSET
  */
 export const ONNX_OPSET = 13
 /** ONNX IR version 7 is the one that goes with opset 13. */
@@ -37,7 +40,12 @@ interface Value {
   readonly shape: readonly number[]
 }
 
-/** A network the exporter cannot write: one line naming the layer and what was expected. */
+/**
+ * A network the exporter cannot write: one line naming the layer and what was expected.
+ *
+ * @example
+ * try { exportOnnx(graph, params, state, [299, 299, 3]) } catch (e) { if (e instanceof OnnxExportError) console.error(e.message) }
+ */
 export class OnnxExportError extends Error {
   constructor(message: string) {
     super(message)
