@@ -12,17 +12,17 @@ import { classesInWeights, openData } from './train-setup'
 import { loadResume } from './train'
 import { TrainState } from '../lib/train'
 
-const FORMAT = t.union([t.literal('timm-resume'), t.literal('onnx')], 'timm-resume | onnx')
+const FORMAT = t.union([t.literal('timm-resume'), t.literal('onnx'), t.null], 'timm-resume | onnx')
 
 export const EXPORT_FLAGS = {
-  to: { kind: 'string', codec: FORMAT, help: "the format: timm-resume (what timm's train.py --resume reads) or onnx (the network and its inference weights, opset 13)" },
-  format: { kind: 'string', codec: t.union([FORMAT, t.null], 'timm-resume | onnx'), help: 'the same as --to' },
+  to: { kind: 'string', codec: FORMAT, help: "the format: timm-resume (what timm's train.py --resume reads; the default) or onnx (the network and its inference weights, opset 13)" },
+  format: { kind: 'string', codec: FORMAT, help: 'the same as --to' },
   out: { kind: 'string', codec: t.union([t.string, t.null], 'a file path'), help: 'the file to write (default: RUN/timm-resume.pth.tar, RUN/model.onnx, or the weights file with .onnx)' },
   weights: { kind: 'string', codec: t.union([t.string, t.null], 'a file path'), help: 'onnx: a timm-named weights file (safetensors or .pth.tar) for --model, instead of a RUN' },
   layout: { kind: 'string', codec: oneOf(['nchw', 'nhwc'] as const), help: "onnx: the input's layout (nchw as PyTorch and timm feed it; nhwc is rxception's own)" },
   ...MODEL_FLAGS,
 } as const satisfies Flags
-const EXPORT_DEFAULTS: ValuesOf<typeof EXPORT_FLAGS> = { to: 'timm-resume', format: null, out: null, weights: null, layout: 'nchw', ...MODEL_DEFAULTS }
+const EXPORT_DEFAULTS: ValuesOf<typeof EXPORT_FLAGS> = { to: null, format: null, out: null, weights: null, layout: 'nchw', ...MODEL_DEFAULTS }
 
 /** A value of timm's args (numbers, strings, lists, mappings) as a pickle value. */
 const pickled = (v: unknown): PickleValue =>
@@ -72,8 +72,8 @@ const USAGE = `usage: rxception export --to timm-resume RUN [--out FILE]
 export const exportCommand = async (argv: readonly string[]): Promise<void> => {
   if (argv.includes('--help')) return console.log(`${USAGE}\n${usageOf(EXPORT_FLAGS, EXPORT_DEFAULTS)}`)
   const { values: v, positional } = parseCommand('export', argv, EXPORT_FLAGS, EXPORT_DEFAULTS, { positional: true })
-  if (v.format !== null && argv.includes('--to') && v.format !== v.to) throw new ConfigError(`export: --to ${v.to} and --format ${v.format} disagree; give one`)
-  const format = v.format ?? v.to
+  if (v.format !== null && v.to !== null && v.format !== v.to) throw new ConfigError(`export: --to ${v.to} and --format ${v.format} disagree; give one`)
+  const format = v.format ?? v.to ?? 'timm-resume'
   if (format === 'onnx') {
     if (v.weights !== null && positional.length > 0) throw new ConfigError('export --to onnx: give a RUN or --weights FILE (with --model), not both')
     if (v.weights === null && positional.length !== 1) throw new ConfigError('export --to onnx: give one run folder or checkpoint file, or --model NAME --weights FILE')

@@ -1,4 +1,4 @@
-import { cpus } from 'os'
+import { poolSizeFromEnv } from '../../lib/backend/worker-pool'
 import type * as Ort from 'onnxruntime-web'
 import { exportOnnx } from '../../lib/io/onnx-export'
 import { Layer, Tree, graphOf } from '../../lib/nn'
@@ -10,7 +10,7 @@ export type OrtEngine = 'ort-wasm' | 'ort-native'
 /**
  * ONNX Runtime as a peer: rxception's network exported with `exportOnnx` (the user feature, NHWC
  * input so that both engines read the same image), run by onnxruntime-web's threaded SIMD
- * WebAssembly in Node (one thread per core, as our webasm pool) or by onnxruntime-node. Each pass
+ * WebAssembly in Node (as many threads as our webasm pool: RXCEPTION_THREADS, else one per core) or by onnxruntime-node. Each pass
  * includes reading the output, as ours includes its copy out of the kernel's memory.
  *
  * @example
@@ -19,7 +19,8 @@ export type OrtEngine = 'ort-wasm' | 'ort-native'
  */
 export const ortSession = async (engine: OrtEngine, net: Layer, params: Tree, state: Tree, x: Tensor): Promise<{ run: () => Promise<Float32Array>; device: string }> => {
   const ort: typeof Ort = engine === 'ort-wasm' ? await import('onnxruntime-web') : await loadNative()
-  if (engine === 'ort-wasm') ort.env.wasm.numThreads = cpus().length
+  const threads = poolSizeFromEnv()
+  if (engine === 'ort-wasm') ort.env.wasm.numThreads = threads
   const [, h, w, c] = x.shape as [number, number, number, number]
   const bytes = exportOnnx(graphOf(net, x.shape), params, state, [h, w, c], { layout: 'nhwc' })
   const session = await ort.InferenceSession.create(bytes, { executionProviders: [engine === 'ort-wasm' ? 'wasm' : 'cpu'], graphOptimizationLevel: 'all' })
@@ -29,7 +30,7 @@ export const ortSession = async (engine: OrtEngine, net: Layer, params: Tree, st
       const out = await session.run({ input })
       return out.logits!.data as Float32Array
     },
-    device: engine === 'ort-wasm' ? `onnxruntime-web wasm, ${cpus().length} threads` : 'onnxruntime-node cpu',
+    device: engine === 'ort-wasm' ? `onnxruntime-web wasm, ${threads} threads` : 'onnxruntime-node cpu',
   }
 }
 

@@ -2,8 +2,8 @@ import { mkdirSync, renameSync, writeFileSync } from 'fs'
 import * as path from 'path'
 
 /**
- * Writes a small file (text, or bytes such as an exported ONNX model) whole or not at all: to a temporary name beside it (this process's),
- * then renamed into place, so a reader in another process (a parallel sweep member, a merge job)
+ * Writes a small file (text, or bytes such as an exported ONNX model) whole or not at all: to a
+ * temporary name beside it (this process's), then renamed into place, so a reader in another process (a parallel sweep member, a merge job)
  * never sees a torn file and a crash leaves the previous one. The folder is created if missing (an
  * evaluation shard's --out in a folder no task has made yet).
  *
