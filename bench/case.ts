@@ -5,7 +5,9 @@
  * The rxception case writes the reference the peers compare against (`reference` file).
  */
 import { readFileSync, writeFileSync } from 'fs'
-import { ConcreteMode, createBackend } from '../lib/backend'
+import { Backend, ConcreteMode, createBackend } from '../lib/backend'
+import { markPhase, traceKernels } from '../lib/backend/kernel-trace'
+import type { TrainState } from '../lib/train/state'
 import { Tree, flatten, graphOf } from '../lib/nn'
 import { softmaxCrossEntropy } from '../lib/ops'
 import { foldInName, keyFromSeed, normal } from '../lib/tensor'
@@ -14,6 +16,10 @@ import type { BenchCase } from './suite-types'
 import { leafPaths, leafAt, tfCrossEntropy, tfForward, toTf, withLeaf } from './peers/tfjs-network'
 import { useTf } from './tfjs'
 import { OrtEngine, ortSession } from './peers/ort'
+import { profileOf } from '../lib/train/step-profile'
+import { trainStep } from '../lib/train/step'
+import { rmsproptf } from '../lib/optim'
+import { constant } from '../lib/schedule'
 
 /** The reference an rxception case leaves for its peers. */
 interface Reference {
@@ -70,9 +76,36 @@ const rxception = async (c: BenchCase) => {
     emit({ check: { maxAbsLogitDiff: 0, ok: true, detail: 'the reference' } })
     const t = await timeRuns(c, async () => void (await step()))
     emit({ result: { ...t, peakRssMiB: peakRssMiB(), device: backend.device } })
+    if (c.detail) emit({ detail: await profileRuns(c, s, backend) })
   } finally {
     await backend.destroy()
   }
+}
+
+/**
+ * --detail: `c.reps` traced passes after the timed ones. Training profiles a whole step as the
+ * training loop runs it (trainStep: forward, loss, backward, the paper's RMSProp update), after
+ * one untraced step that compiles the optimizer's kernels; inference, the forward pass.
+ */
+const profileRuns = async (c: BenchCase, s: ReturnType<typeof setup>, backend: Backend) => {
+  if (c.pass === 'infer') {
+    const { trace } = await traceKernels(backend, async () => {
+      for (let i = 0; i < c.reps; i++) {
+        markPhase(backend, 'forward')
+        await s.net.apply(s.params, s.state, s.x, { training: false, key: keyFromSeed(2), backend })()
+      }
+    })
+    return profileOf(trace, c.reps)
+  }
+  const optimizer = rmsproptf()
+  const step = trainStep({ net: s.net, optimizer, schedule: constant(0.045), classes: c.classes, smoothing: SMOOTHING, backend })
+  const batch = { x: s.x, labels: s.labels, indices: s.labels.map((_, i) => i), valid: s.labels.length }
+  let state: TrainState = { params: s.params, state: s.state, opt: optimizer.init(s.params), step: 0, key: keyFromSeed(3) }
+  state = (await step(state, batch)).state
+  const { trace } = await traceKernels(backend, async () => {
+    for (let i = 0; i < c.reps; i++) state = (await step(state, batch)).state
+  })
+  return profileOf(trace, c.reps)
 }
 
 const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0)

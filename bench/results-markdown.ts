@@ -1,4 +1,13 @@
 import type { BenchRow } from './suite-types'
+import { profileLines } from '../lib/train/step-profile'
+
+/**
+ * The heading of a row's profile (bench --detail).
+ *
+ * @example
+ * profileTitle(row) // 'rxception webasm inception-v4 75x75x8 train: where the time goes'
+ */
+export const profileTitle = (r: BenchRow): string => `rxception ${r.backend} ${r.network} ${r.size}x${r.size}x${r.batch} ${r.pass}: where the time goes${r.pass === 'train' ? ' (a whole step: forward, loss, backward, RMSProp update)' : ''}`
 
 /**
  * The results page (bench/RESULTS.md): machine, date, exact command, the table and the chart.
@@ -42,5 +51,5 @@ ${md(head!.map(() => '---'))}
 ${body.map(md).join('\n')}
 
 ![images per second](${r.chart})
-`
+${r.rows.filter(o => o.profile).map(o => `\n## ${profileTitle(o)}\n\n\`\`\`\n${profileLines(o.profile!).join('\n')}\n\`\`\`\n`).join('')}`
 }

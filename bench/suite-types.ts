@@ -1,3 +1,5 @@
+import type { StepProfile } from '../lib/train/step-profile'
+
 /** One case of the network benchmark, as the suite hands it to a child process (bench/case.ts). */
 export interface BenchCase {
   readonly engine: 'rxception' | 'tfjs-cpu' | 'tfjs-wasm' | 'ort-wasm' | 'ort-native' | 'torch'
@@ -14,6 +16,8 @@ export interface BenchCase {
   readonly reps: number
   /** The rxception case writes its logits (and loss, gradients) here; the peers read them. */
   readonly reference?: string
+  /** rxception rows: also profile the pass (bench --detail; see lib/train/step-profile.ts). */
+  readonly detail?: boolean
 }
 
 /**
@@ -44,4 +48,6 @@ export interface BenchRow {
   readonly error?: string
   /** The 1-minute load average when the case started. */
   readonly loadAverage: number
+  /** rxception rows with --detail: where the pass's time went (a training row: a whole step, optimizer included). */
+  readonly profile?: StepProfile
 }

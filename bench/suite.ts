@@ -15,11 +15,12 @@ import * as t from 'io-ts'
 import { Flags, ValuesOf, intIn, listOf, oneOf, parseCommand, usageOf } from '../lib/flags'
 import { MODEL_NAMES, ModelName } from '../modules'
 import type { BenchCase, BenchRow } from './suite-types'
+import { StepProfile, profileLines } from '../lib/train/step-profile'
 
 export type { BenchRow } from './suite-types'
 import { networkOf } from './network-of'
 import { chartSvg } from './chart'
-import { resultsMarkdown } from './results-markdown'
+import { profileTitle, resultsMarkdown } from './results-markdown'
 
 const ENGINES = ['tfjs-wasm', 'tfjs-cpu', 'ort-wasm', 'ort-native', 'torch'] as const
 const SIZES = /^\d{1,4}:\d{1,4}:(infer|train)(,\d{1,4}:\d{1,4}:(infer|train))*$/
@@ -40,11 +41,12 @@ export const SUITE_FLAGS = {
   out: { kind: 'string', codec: t.union([t.string, t.null], 'a file path'), help: 'JSON output (the chart goes beside it as .svg)' },
   markdown: { kind: 'string', codec: t.union([t.string, t.null], 'a file path'), help: 'also write a results page (bench/RESULTS.md)' },
   quick: { kind: 'boolean', codec: t.boolean, help: 'small networks at 75x75 batch 8 against both TensorFlow.js backends' },
+  detail: { kind: 'boolean', codec: t.boolean, help: "rxception rows: also profile the pass (a training step's forward, input gradient, filter gradient, batch norm, optimizer and time outside kernels; the slowest kernels)" },
 } as const satisfies Flags
 
 export const SUITE_DEFAULTS: ValuesOf<typeof SUITE_FLAGS> = {
   mode: 'networks', models: ['inception-v4'], model: null, imgSize: null, inChans: 3, sizes: '299:1:infer,75:8:train', backends: ['webasm'], peers: [],
-  warmup: 1, reps: 3, numClasses: 1000, budget: 900, out: null, markdown: null, quick: false,
+  warmup: 1, reps: 3, numClasses: 1000, budget: 900, out: null, markdown: null, quick: false, detail: false,
 }
 
 /** The quick run's cases (the README's `rxception bench --quick`). */
@@ -56,6 +58,7 @@ interface CaseOutcome {
   check?: { maxAbsLogitDiff: number | null; ok: boolean; detail: string }
   result?: { msPerBatch: number; minMs: number; maxMs: number; peakRssMiB: number; device: string }
   error?: string
+  detail?: StepProfile
 }
 
 /** Runs one case in a child process, stopping it after `budget` seconds. */
@@ -149,7 +152,7 @@ export const runNetworkBenchmark = async (argv: readonly string[]): Promise<void
       const reference = path.join(tmp, `${network}-${c.size}-${c.inChans}-${c.batch}-${c.pass}.json`)
       const engines = [...v.backends.map(b => ({ engine: 'rxception' as const, backend: b })), ...v.peers.map(p => ({ engine: p, backend: p }))]
       for (const e of engines) {
-        const bc: BenchCase = { ...e, network, classes: v.numClasses, ...c, warmup: v.warmup, reps: v.reps, reference }
+        const bc: BenchCase = { ...e, network, classes: v.numClasses, ...c, warmup: v.warmup, reps: v.reps, reference, ...(v.detail && e.engine === 'rxception' ? { detail: true } : {}) }
         const loadAverage = os.loadavg()[0]!
         log(`${e.engine === 'rxception' ? `rxception ${e.backend}` : e.engine}: ${network} ${c.size}x${c.size} batch ${c.batch} ${c.pass} …`)
         const outcome: CaseOutcome = e.engine === 'torch'
@@ -165,6 +168,7 @@ export const runNetworkBenchmark = async (argv: readonly string[]): Promise<void
           check: outcome.check?.detail ?? '—', checkPassed: outcome.check ? outcome.check.ok : true,
           ...(outcome.error ? { error: outcome.error } : outcome.check && !outcome.check.ok ? { error: 'the check against rxception failed' } : {}),
           loadAverage,
+          ...(outcome.detail ? { profile: outcome.detail } : {}),
         }
         rows.push(row)
         log(`  ${row.error ?? `${row.imagesPerSecond!.toPrecision(3)} images/s, peak ${row.peakRssMiB!.toFixed(0)} MiB`}${row.maxAbsLogitDiff !== null ? `, max |logit diff| ${row.maxAbsLogitDiff.toExponential(1)}` : ''}`)
@@ -177,6 +181,7 @@ export const runNetworkBenchmark = async (argv: readonly string[]): Promise<void
   const table = tableOf(rows, v.peers)
   const widths = table[0]!.map((_, i) => Math.max(...table.map(l => l[i]!.length)))
   console.log(table.map(l => l.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n'))
+  for (const r of rows) if (r.profile) console.log(`\n${profileTitle(r)}\n${profileLines(r.profile).join('\n')}`)
   const out = v.out ?? path.join('bench', 'results', `networks-${started.toISOString().replace(/[:.]/g, '-')}.json`)
   mkdirSync(path.dirname(out), { recursive: true })
   writeFileSync(out, JSON.stringify({ machine, date: started.toISOString(), command, rows }, null, 2))

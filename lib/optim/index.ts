@@ -1,3 +1,4 @@
 export * from './transform'
 export * from './transforms'
 export * from './presets'
+export * from './fused'

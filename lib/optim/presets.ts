@@ -1,4 +1,5 @@
 import { Transform, chain } from './transform'
+import { FusableTransform, FusedPlan } from './fused'
 import { addDecayedWeights, clipByGlobalNorm, scaleByLearningRate, scaleByRms, trace } from './transforms'
 
 /**
@@ -34,6 +35,21 @@ export interface OptimizerOptions {
   readonly clipGrad?: number
 }
 
+/**
+ * A preset's chain with the plan that runs it as one kernel per tensor (lib/optim/fused.ts; the
+ * training step uses it, `update` stays the chain's).
+ */
+const fusable = (o: OptimizerOptions, t: Transform, rest: Pick<FusedPlan, 'rms' | 'lrBeforeMomentum'>): FusableTransform => ({
+  ...t,
+  fused: {
+    ...(o.clipGrad !== undefined ? { clipGrad: o.clipGrad } : {}),
+    ...(o.weightDecay ? { weightDecay: o.weightDecay } : {}),
+    decayAll: !!o.weightDecayAll,
+    momentum: o.momentum ?? 0.9,
+    ...rest,
+  },
+})
+
 /** Clipping, then coupled weight decay, as timm (clip before `optimizer.step`, decay inside it). */
 const prelude = (o: OptimizerOptions): Transform[] => [
   ...(o.clipGrad !== undefined ? [clipByGlobalNorm(o.clipGrad)] : []),
@@ -49,13 +65,13 @@ const prelude = (o: OptimizerOptions): Transform[] => [
  * @example
  * const opt = rmsproptf({ weightDecay: 4e-5 })
  */
-export const rmsproptf = (o: OptimizerOptions = {}): Transform =>
-  chain(
+export const rmsproptf = (o: OptimizerOptions = {}): FusableTransform =>
+  fusable(o, chain(
     ...prelude(o),
     scaleByRms({ decay: o.decay ?? 0.9, epsilon: o.epsilon ?? 1.0, initialScale: 1, epsilonInside: true }),
     scaleByLearningRate(),
     trace(o.momentum ?? 0.9),
-  )
+  ), { rms: { decay: o.decay ?? 0.9, epsilon: o.epsilon ?? 1.0, inside: true }, lrBeforeMomentum: true })
 
 /**
  * PyTorch's torch.optim.RMSprop: v starts at 0, b ← μ·b + g/(sqrt(v) + ε), θ ← θ − lr·b (the
@@ -64,13 +80,13 @@ export const rmsproptf = (o: OptimizerOptions = {}): Transform =>
  * @example
  * const opt = rmsprop({ momentum: 0.9, epsilon: 1e-8, weightDecay: 1e-4 })
  */
-export const rmsprop = (o: OptimizerOptions = {}): Transform =>
-  chain(
+export const rmsprop = (o: OptimizerOptions = {}): FusableTransform =>
+  fusable(o, chain(
     ...prelude(o),
     scaleByRms({ decay: o.decay ?? 0.9, epsilon: o.epsilon ?? 1e-8, initialScale: 0, epsilonInside: false }),
     trace(o.momentum ?? 0.9),
     scaleByLearningRate(),
-  )
+  ), { rms: { decay: o.decay ?? 0.9, epsilon: o.epsilon ?? 1e-8, inside: false }, lrBeforeMomentum: false })
 
 /**
  * PyTorch's SGD with momentum (dampening 0): b ← μ·b + g, θ ← θ − lr·b. Default μ 0.9.
@@ -78,7 +94,8 @@ export const rmsprop = (o: OptimizerOptions = {}): Transform =>
  * @example
  * const opt = sgd({ momentum: 0.9, weightDecay: 4e-5, clipGrad: 2 })
  */
-export const sgd = (o: OptimizerOptions = {}): Transform => chain(...prelude(o), trace(o.momentum ?? 0.9), scaleByLearningRate())
+export const sgd = (o: OptimizerOptions = {}): FusableTransform =>
+  fusable(o, chain(...prelude(o), trace(o.momentum ?? 0.9), scaleByLearningRate()), { lrBeforeMomentum: false })
 
 /**
  * The optimizer a name selects.
@@ -86,4 +103,4 @@ export const sgd = (o: OptimizerOptions = {}): Transform => chain(...prelude(o),
  * @example
  * const opt = optimizerByName(config.opt, { momentum: config.momentum })
  */
-export const optimizerByName = (name: OptimizerName, o: OptimizerOptions = {}): Transform => ({ rmsproptf, rmsprop, sgd })[name](o)
+export const optimizerByName = (name: OptimizerName, o: OptimizerOptions = {}): FusableTransform => ({ rmsproptf, rmsprop, sgd })[name](o)

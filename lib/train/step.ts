@@ -1,8 +1,9 @@
 import { Backend } from '../backend'
+import { markPhase } from '../backend/kernel-trace'
 import { Batch } from '../data/batches'
 import { Inspector, Layer } from '../nn'
 import { softmaxCrossEntropy } from '../ops'
-import { Transform, applyUpdates } from '../optim'
+import { FusableTransform, optimizerStep } from '../optim'
 import { Schedule } from '../schedule'
 import { Tensor, foldIn } from '../tensor'
 import { firstNonFinite, NonFiniteError } from './nonfinite'
@@ -17,7 +18,8 @@ import { LayerActivity, Watch, layerMonitor } from './watch'
  */
 export interface StepSetup {
   readonly net: Layer
-  readonly optimizer: Transform
+  /** A preset (rmsproptf, rmsprop, sgd) runs fused, one kernel per tensor; any other Transform as its chain. */
+  readonly optimizer: FusableTransform
   readonly schedule: Schedule
   readonly classes: number
   /** Label smoothing ε (TF-slim's label_smoothing, timm's --smoothing). */
@@ -134,12 +136,16 @@ export const trainStep = (s: StepSetup) => async (st: TrainState, batch: Batch):
   const lr = s.schedule(st.step)
   // a watched step shows the forward pass to the monitor; any other runs exactly as unwatched
   const monitor = s.watch && s.watch.layers.length > 0 && st.step % s.watch.every === 0 ? layerMonitor(s.watch.layers) : undefined
+  // phases for a kernel trace (lib/backend/kernel-trace.ts; free when none runs)
+  markPhase(s.backend, 'forward')
   const a = await s.net.apply(st.params, st.state, batch.x, { training: true, key: foldIn(st.key, st.step), backend: s.backend, ...(monitor ? { inspect: monitor.inspect } : {}) })()
+  markPhase(s.backend, 'loss')
   const { loss, dy, main } = await classificationLoss(a.y, batch.labels, s)
+  markPhase(s.backend, 'backward')
   const grads = (await a.backward(dy)()).params
   const badGrad = firstNonFinite(grads)
   if (!Number.isFinite(loss) || badGrad) throw new NonFiniteError(st.step, `${Number.isFinite(loss) ? `the gradient of '${badGrad}' is not finite` : `the loss is ${loss}`}; ${await diagnose(s, st, batch)}`)
-  const r = await s.optimizer.update(grads, st.opt, { learningRate: lr, params: st.params, backend: s.backend })
-  const params = await applyUpdates(st.params, r.updates, s.backend)
-  return { state: { params, state: a.state, opt: r.state, step: st.step + 1, key: st.key }, loss, top1: top1Of(main, batch.labels), lr, ...(monitor ? { activity: monitor.activity(grads) } : {}) }
+  markPhase(s.backend, 'optimizer')
+  const { params, state: opt } = await optimizerStep(s.optimizer, grads, st.opt, { learningRate: lr, params: st.params, backend: s.backend })
+  return { state: { params, state: a.state, opt, step: st.step + 1, key: st.key }, loss, top1: top1Of(main, batch.labels), lr, ...(monitor ? { activity: monitor.activity(grads) } : {}) }
 }

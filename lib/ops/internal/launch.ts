@@ -1,6 +1,7 @@
 import { GPU } from '../../backend/gpujs'
 import { Backend, KernelSettings } from '../../backend'
 import { flatOutput } from '../../backend/output'
+import { tracedCall } from '../../backend/kernel-trace'
 import { kernelLimit } from './split'
 
 export { MAX_KERNEL_ELEMENTS } from './split'
@@ -58,7 +59,7 @@ export const launch = async (be: Backend, spec: KernelSpec, args: readonly unkno
     } as any),
     bytes,
   )
-  return flatOutput(await kernel(...args), length)
+  return flatOutput(await tracedCall(be, spec.key, () => kernel(...args)), length)
 }
 
 /** A cache key from an op name and any numbers/strings that change the compiled code. */
