@@ -53,3 +53,11 @@ export const nextTurn = (f: () => void): void => {
   queue.push(f)
   channel.port2.postMessage(0)
 }
+
+/**
+ * Browsers ship relaxed SIMD (Chromium 114+): nothing to enable (see the Node variant).
+ *
+ * @example
+ * enableRelaxedSimd()
+ */
+export const enableRelaxedSimd = (): void => undefined

@@ -1,4 +1,5 @@
 import { cpus, totalmem } from 'os'
+import { setFlagsFromString } from 'v8'
 
 /**
  * What the library needs from the platform it runs on, Node's variant. The browser's
@@ -48,4 +49,21 @@ export const defaultMaxKernels = (): number => Infinity
  */
 export const nextTurn = (f: () => void): void => {
   setImmediate(f)
+}
+
+let relaxedSimdAsked = false
+/**
+ * Lets WebAssembly modules compiled from now on use relaxed SIMD (f32x4.relaxed_madd). Node 20's
+ * V8 (11.3) has it behind `--experimental-wasm-relaxed-simd`; setting the flag at run time takes
+ * effect for modules validated and compiled afterwards, in this thread and in worker threads
+ * (V8's flags are process-wide). Browsers ship relaxed SIMD: there this does nothing. Called once,
+ * when the first webasm backend is made, unless RXCEPTION_FMA=0.
+ *
+ * @example
+ * enableRelaxedSimd()
+ */
+export const enableRelaxedSimd = (): void => {
+  if (relaxedSimdAsked) return
+  relaxedSimdAsked = true
+  setFlagsFromString('--experimental-wasm-relaxed-simd')
 }

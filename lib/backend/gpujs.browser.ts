@@ -9,6 +9,7 @@
  */
 import * as functionNode from 'gpu.js/src/backend/web-assembly/function-node.js'
 import * as workerPool from 'gpu.js/src/backend/web-assembly/worker-pool.js'
+import * as wasmKernel from 'gpu.js/src/backend/web-assembly/kernel.js'
 import * as index from 'gpu.js/src/index.js'
 import type { GPU as GPUInstance, GPUClass } from './gpujs'
 
@@ -20,6 +21,7 @@ const MODULES: Record<string, unknown> = {
   'src/index.js': index,
   'src/backend/web-assembly/worker-pool.js': workerPool,
   'src/backend/web-assembly/function-node.js': functionNode,
+  'src/backend/web-assembly/kernel.js': wasmKernel,
 }
 
 /** Where the gpu.js in use lives: inside the bundle. */

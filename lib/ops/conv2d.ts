@@ -8,6 +8,7 @@ import { batchSlice, byBatch, overLimit, sliceRanges, windowPerSample } from './
 import { cropTaps, embedTaps, liveTaps } from './internal/dead-taps'
 import { Tile, perCell, perGroup, tileFor, tileKey, tileReturn, tileRows, withLayout } from './internal/tile'
 import { bufferFor, scratch } from './internal/scratch'
+import { FUSED, accumulatePair, fmaKey } from './internal/multiply-add'
 
 /**
  * 2-D convolution, NHWC input, HWIO filter [kh, kw, cin, cout], TensorFlow padding. Three kernels,
@@ -62,11 +63,11 @@ export const convGeometry = (x: readonly number[], w: readonly number[], opts: C
  * independent products per accumulator shorten the dependency chain (5-15% faster in isolated kernel runs on a noisy machine).
  * Each group's weight vectors are loaded once and feed the 4 rows.
  */
-const channelLoop = (pairs: boolean, tile: Tile): string => pairs
+const channelLoop = (be: Backend, pairs: boolean, tile: Tile): string => pairs
   ? `for (let cp = 0; cp < this.constants.CI2; cp++) {
         ${perGroup(tile, g => `const wa${g} = w[wt + 2 * cp * this.constants.CO${span(g)}];
         const wb${g} = w[wt + (2 * cp + 1) * this.constants.CO${span(g)}];`, '\n        ')}
-        ${perCell(tile, (r, g) => `s${r}_${g} += x[r${r} + 2 * cp] * wa${g} + x[r${r} + 2 * cp + 1] * wb${g};`, '\n        ')}
+        ${perCell(tile, (r, g) => accumulatePair(be, `s${r}_${g}`, `x[r${r} + 2 * cp] * wa${g}`, `x[r${r} + 2 * cp + 1] * wb${g}`), '\n        ')}
       }`
   : `for (let ci = 0; ci < this.constants.CI; ci++) {
         ${perGroup(tile, g => `const wv${g} = w[wt + ci * this.constants.CO${span(g)}];`, '\n        ')}
@@ -80,7 +81,7 @@ const span = (g: number): string => g === 0 ? '' : ` + ${g} * this.constants.SPA
 const accumulators = (tile: Tile, name = 's'): string => perCell(tile, (r, g) => `let ${name}${r}_${g} = 0;`)
 
 /** Per tap, the row bases r0..r3 and the filter column wt are computed once, outside the channel loop. */
-const forwardSource = (relu: boolean, pairs: boolean, tile: Tile): string => `function (x, w, bias, base) {
+const forwardSource = (be: Backend, relu: boolean, pairs: boolean, tile: Tile): string => `function (x, w, bias, base) {
   const co = this.thread.x;
   ${accumulators(tile)}
   const b0 = Math.floor(base[this.thread.y * 4]);
@@ -95,7 +96,7 @@ const forwardSource = (relu: boolean, pairs: boolean, tile: Tile): string => `fu
       const r1 = b1 + t;
       const r2 = b2 + t;
       const r3 = b3 + t;
-      ${channelLoop(pairs, tile)}
+      ${channelLoop(be, pairs, tile)}
     }
   }
   ${perGroup(tile, g => `const bv${g} = bias[co${span(g)}];`, '\n  ')}
@@ -137,8 +138,9 @@ const forward = async (g: ConvGeometry, x: Tensor, w: Float32Array, bias: Tensor
   }
   const tile = withLayout(be, tileFor(be, g.cout))
   const spec = {
-    key: keyOf('conv2d', ...shapeKey(g), relu, tileKey(tile)),
-    source: forwardSource(relu, g.c % 2 === 0, tile),
+    key: keyOf('conv2d', ...shapeKey(g), relu, tileKey(tile), fmaKey(be)),
+    source: forwardSource(be, relu, g.c % 2 === 0, tile),
+    ...FUSED,
     output: [tile.span, Math.ceil(g.positions / 4)],
     constants: constantsOf(g, tile),
     cellWork: 4 * tile.groups * g.kh * g.kw * g.c,
@@ -154,7 +156,7 @@ const forward = async (g: ConvGeometry, x: Tensor, w: Float32Array, bias: Tensor
  * to dy when the tap falls between strides or outside the output: no branches in the inner loop.
  * The filter arrives as [tap][cout][cin] (see `tapsOutIn`), so the 4 lanes read adjacent floats.
  */
-const inputGradSource = (pairs: boolean, tile: Tile): string => `function (dyz, w, reach) {
+const inputGradSource = (be: Backend, pairs: boolean, tile: Tile): string => `function (dyz, w, reach) {
   const ci = this.thread.x;
   ${accumulators(tile)}
   const q0 = this.thread.y * 4 * this.constants.T;
@@ -168,7 +170,7 @@ const inputGradSource = (pairs: boolean, tile: Tile): string => `function (dyz, 
     ? `for (let cp = 0; cp < this.constants.CO2; cp++) {
       ${perGroup(tile, g => `const wa${g} = w[wt + 2 * cp * this.constants.CI${span(g)}];
       const wb${g} = w[wt + (2 * cp + 1) * this.constants.CI${span(g)}];`, '\n      ')}
-      ${perCell(tile, (r, g) => `s${r}_${g} += dyz[d${r} + 2 * cp] * wa${g} + dyz[d${r} + 2 * cp + 1] * wb${g};`, '\n      ')}
+      ${perCell(tile, (r, g) => accumulatePair(be, `s${r}_${g}`, `dyz[d${r} + 2 * cp] * wa${g}`, `dyz[d${r} + 2 * cp + 1] * wb${g}`), '\n      ')}
     }`
     : `for (let co = 0; co < this.constants.CO; co++) {
       ${perGroup(tile, g => `const wv${g} = w[wt + co * this.constants.CI${span(g)}];`, '\n      ')}
@@ -179,9 +181,10 @@ const inputGradSource = (pairs: boolean, tile: Tile): string => `function (dyz, 
 }`
 
 /** The input gradient's kernel over `rows` input positions reaching `taps` taps each. */
-const inputGradSpec = (g: ConvGeometry, tile: Tile, key: string, rows: number, taps: number) => ({
-  key: `${key}/${tileKey(tile)}`,
-  source: inputGradSource(g.cout % 2 === 0, tile),
+const inputGradSpec = (be: Backend, g: ConvGeometry, tile: Tile, key: string, rows: number, taps: number) => ({
+  key: `${key}/${tileKey(tile)}${fmaKey(be)}`,
+  source: inputGradSource(be, g.cout % 2 === 0, tile),
+  ...FUSED,
   output: [tile.span, Math.ceil(rows / 4)],
   constants: { ...constantsOf(g, tile), T: taps },
   cellWork: 4 * tile.groups * taps * g.cout,
@@ -233,7 +236,7 @@ const inputGrad = async (g: ConvGeometry, w: Float32Array, dy: Tensor, be: Backe
   const tile = withLayout(be, tileFor(be, g.c))
   // the phases reuse dy and the filter across kernel calls: their own buffers, not scratch
   if (g.stride > 1) return phasedInputGrad(g, withZeroRow(dy.data, g.cout), tapsOutIn(w, g.kh * g.kw, g.c, g.cout), tile, be)
-  const spec = inputGradSpec(g, tile, keyOf('conv2d.dx', ...shapeKey(g)), q, g.kh * g.kw)
+  const spec = inputGradSpec(be, g, tile, keyOf('conv2d.dx', ...shapeKey(g)), q, g.kh * g.kw)
   const args = [withZeroRow(dy.data, g.cout, 'conv.dy'), tapsOutIn(w, g.kh * g.kw, g.c, g.cout, 'conv.w'), tapReach(g, g.cout)]
   const out = await launch(be, spec, args, Math.ceil(q / 4) * 4 * g.c)
   return tileRows(out, q, tile)
@@ -253,7 +256,7 @@ const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float
     if (phase.taps.length === 0 || rows === 0) continue
     const taps = scratch('conv.w.phase', phase.taps.length * perTap)
     phase.taps.forEach((t, j) => taps.set(filter.subarray(t * perTap, (t + 1) * perTap), j * perTap))
-    const spec = inputGradSpec(g, tile, keyOf('conv2d.dx.phase', ...shapeKey(g), i), rows, phase.taps.length)
+    const spec = inputGradSpec(be, g, tile, keyOf('conv2d.dx.phase', ...shapeKey(g), i), rows, phase.taps.length)
     const values = tileRows(await launch(be, spec, [dyz, taps, phase.reach], Math.ceil(rows / 4) * 4 * g.c), rows, tile)
     phase.positions.forEach((qi, p) => dx.set(values.subarray(p * g.c, (p + 1) * g.c), qi * g.c))
   }
@@ -322,8 +325,9 @@ const filterGrad = async (g: ConvGeometry, x: Tensor, dy: Tensor, be: Backend): 
   const run = (s: number, c: number, init: Float32Array | undefined): Promise<Float32Array> => {
     const gs = batchOf(g, c)
     const spec = {
-      key: keyOf('conv2d.dw', ...shapeKey(gs), !!init, tileKey(tile)),
+      key: keyOf('conv2d.dw', ...shapeKey(gs), !!init, tileKey(tile), fmaKey(be)),
       source: filterGradSource(!!init, tile),
+      ...FUSED,
       output: [tile.span, Math.ceil(rows / 4)],
       constants: { ...constantsOf(gs, tile), R: rows },
       cellWork: 4 * tile.groups * gs.positions,

@@ -1,6 +1,7 @@
 import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { launch, keyOf } from './internal/launch'
+import { FUSED, accumulatePair, fmaKey } from './internal/multiply-add'
 import { tileKey, tileReturn, tileRows, withLayout } from './internal/tile'
 
 /**
@@ -21,7 +22,7 @@ export interface MatmulOptions {
  * lanes run over 4 columns, so a B read is the only per-lane gather and the 4 A reads are
  * lane-uniform loads: 16 multiply-adds per gather (see notes/gpujs-backends.md).
  */
-const source = (ta: boolean, tb: boolean, bias: boolean, pairs: boolean): string => {
+const source = (be: Backend, ta: boolean, tb: boolean, bias: boolean, pairs: boolean): string => {
   const A = (r: string, k = 'kk') => (ta ? `a[${k} * this.constants.M + ${r}]` : `a[${r} * this.constants.K + ${k}]`)
   const B = (k = 'kk') => (tb ? `b[n * this.constants.K + ${k}]` : `b[${k} * this.constants.N + n]`)
   // Two products per step when K is even: shorter dependency chains (as in conv2d).
@@ -29,10 +30,10 @@ const source = (ta: boolean, tb: boolean, bias: boolean, pairs: boolean): string
     ? `for (let kk = 0; kk < this.constants.K; kk += 2) {
     const ba = ${B()};
     const bb = ${B('(kk + 1)')};
-    s0 += ${A('m0')} * ba + ${A('m0', '(kk + 1)')} * bb;
-    s1 += ${A('m1')} * ba + ${A('m1', '(kk + 1)')} * bb;
-    s2 += ${A('m2')} * ba + ${A('m2', '(kk + 1)')} * bb;
-    s3 += ${A('m3')} * ba + ${A('m3', '(kk + 1)')} * bb;
+    ${accumulatePair(be, 's0', `${A('m0')} * ba`, `${A('m0', '(kk + 1)')} * bb`)}
+    ${accumulatePair(be, 's1', `${A('m1')} * ba`, `${A('m1', '(kk + 1)')} * bb`)}
+    ${accumulatePair(be, 's2', `${A('m2')} * ba`, `${A('m2', '(kk + 1)')} * bb`)}
+    ${accumulatePair(be, 's3', `${A('m3')} * ba`, `${A('m3', '(kk + 1)')} * bb`)}
   }`
     : `for (let kk = 0; kk < this.constants.K; kk++) {
     const bv = ${B()};
@@ -67,8 +68,9 @@ export const matmulFlat = async (
   const tb = !!opts.transposeB
   const tile = withLayout(be, { groups: 1, span: n })
   const spec = {
-    key: keyOf('matmul', m, k, n, ta, tb, !!bias, tileKey(tile)),
-    source: source(ta, tb, !!bias, k % 2 === 0),
+    key: keyOf('matmul', m, k, n, ta, tb, !!bias, tileKey(tile), fmaKey(be)),
+    source: source(be, ta, tb, !!bias, k % 2 === 0),
+    ...FUSED,
     output: [n, Math.ceil(m / 4)],
     constants: { M: m, K: k, N: n },
     ...tileReturn(tile),

@@ -1,6 +1,6 @@
 import test from 'ava'
 import { GPU } from 'gpu.js'
-import { Backend, createBackendOf } from '../../lib/backend'
+import { Backend, capabilitiesOf, createBackendOf } from '../../lib/backend'
 
 /**
  * The gpu.js WebAssembly code-generator patch (patches/gpu.js+2.24.1.patch, applied by
@@ -38,12 +38,15 @@ const modulesCompiledBy = async (body: () => Promise<unknown>): Promise<Uint8Arr
   return seen
 }
 
-/** v128.load with a 4-byte alignment hint: 0xfd 0x00 0x02. */
-const countV128Loads = (bytes: Uint8Array): number => {
+/** How often a SIMD instruction's 3 bytes (0xfd, its opcode, the memarg's alignment or the opcode's second byte) occur. */
+const countSimd = (bytes: Uint8Array, op: number, third: number): number => {
   let n = 0
-  for (let i = 0; i + 2 < bytes.length; i++) if (bytes[i] === 0xfd && bytes[i + 1] === 0x00 && bytes[i + 2] === 0x02) n++
+  for (let i = 0; i + 2 < bytes.length; i++) if (bytes[i] === 0xfd && bytes[i + 1] === op && bytes[i + 2] === third) n++
   return n
 }
+
+/** v128.load with a 4-byte alignment hint: 0xfd 0x00 0x02. */
+const countV128Loads = (bytes: Uint8Array): number => countSimd(bytes, 0x00, 0x02)
 
 const ramp = (n: number, f = (i: number) => i % 97 - 40): Float32Array => Float32Array.from({ length: n }, (_, i) => f(i))
 
@@ -72,6 +75,60 @@ test.serial('the code-generator patch is applied: a stride-1 lane read compiles 
   t.deepEqual(contiguous, Array.from({ length: 64 }, (_, i) => a[i + 4]! * 2))
   t.deepEqual(strided, Array.from({ length: 64 }, (_, i) => a[i * 2]! * 2))
   await be.destroy()
+})
+
+/** v128.load32_splat with a 4-byte alignment hint: 0xfd 0x09 0x02. */
+const countLoadSplats = (bytes: Uint8Array): number => countSimd(bytes, 0x09, 0x02)
+
+test.serial('a lane-uniform read used in vector arithmetic compiles to one v128.load32_splat, with the values of plain JavaScript', async t => {
+  const wasm = createBackendOf('webasm', 'test', 1)
+  const js = createBackendOf('cpu', 'test', 1)
+  const a = ramp(64)
+  const b = ramp(16, i => i * 0.25 - 1.5)
+  // b[thread.y * 4 + j] is the same for the 4 lanes of a quad: loaded once, broadcast to every lane
+  const source = 'function (a, b) { let s = 0; for (let j = 0; j < 4; j++) { s += a[this.thread.x + j] * b[this.thread.y * 4 + j]; } return s; }'
+  let out: number[] = []
+  const modules = await modulesCompiledBy(async () => {
+    out = await run(wasm, source, [16, 4], [a, b])
+  })
+  t.true(modules.some(m => countLoadSplats(m) >= 1), 'the patched assembler fuses f32.load + f32x4.splat; run `npm ci` to apply patches/')
+  t.deepEqual(out, await run(js, source, [16, 4], [a, b]))
+  await Promise.all([wasm.destroy(), js.destroy()])
+})
+
+/** f32x4.relaxed_madd: 0xfd 0x85 0x02 (opcode 0x105 in LEB128). */
+const countMadds = (bytes: Uint8Array): number => countSimd(bytes, 0x85, 0x02)
+
+test.serial('fusedMultiplyAdd: a * b + c rounds once (relaxed SIMD) where the setting asks, twice where it does not; index arithmetic never fuses', async t => {
+  const be = createBackendOf('webasm', 'test', 1)
+  t.true(be.capabilities.fusedMultiplyAdd, 'relaxed SIMD is enabled for webasm (RXCEPTION_FMA unset)')
+  // (1 + 2^-12)² - 1 = 2^-11 + 2^-24 exactly; rounded to float32 first, the product loses its 2^-24
+  const a = Float32Array.from({ length: 8 }, () => 1 + 2 ** -12)
+  const source = 'function (a, c) { return a[this.thread.x] * a[this.thread.x + 0] + c[this.thread.x * 1 + 0]; }'
+  const c = new Float32Array(8).fill(-1)
+  const runWith = async (fused: boolean) => {
+    let out: number[] = []
+    const modules = await modulesCompiledBy(async () => {
+      const k = be.kernel(`${source}|${fused}`, (gpu, settings) => gpu.createKernel(source, { ...settings, output: [8], fusedMultiplyAdd: fused } as any))
+      out = Array.from(await k(a, c) as ArrayLike<number>)
+    })
+    return { out, madds: modules.reduce((n, m) => n + countMadds(m), 0) }
+  }
+  const fused = await runWith(true)
+  const plain = await runWith(false)
+  t.true(fused.madds >= 1)
+  t.is(plain.madds, 0)
+  t.deepEqual(fused.out, Array(8).fill(2 ** -11 + 2 ** -24))
+  t.deepEqual(plain.out, Array(8).fill(2 ** -11))
+  await be.destroy()
+})
+
+test('RXCEPTION_FMA=0 turns fused multiply-add off; a bad value is refused by name; a test may ask for less', t => {
+  t.false(capabilitiesOf('webasm', {}, { RXCEPTION_FMA: '0' }).fusedMultiplyAdd)
+  t.false(capabilitiesOf('cpu', {}, {}).fusedMultiplyAdd)
+  t.false(capabilitiesOf('webasm', { fusedMultiplyAdd: false }, {}).fusedMultiplyAdd)
+  t.throws(() => capabilitiesOf('webasm', {}, { RXCEPTION_FMA: 'yes' }), { message: /^RXCEPTION_FMA: expected 0 \(off\) or 1/ })
+  t.throws(() => capabilitiesOf('cpu', { fusedMultiplyAdd: true }, {}), { message: /fused multiply-add needs webasm/ })
 })
 
 /** Kernels each touching one rule of the patch; webasm must equal plain JavaScript exactly. */

@@ -55,7 +55,7 @@ const open = async (file: string): Promise<Page> => {
   return page
 }
 
-type Run = { mode: string; device: string; threads: number; isolated: boolean; capabilities: { tileGroups: number; directStores: boolean }; ops?: { name: string; error: number }[]; agreement?: Awaited<ReturnType<typeof agreement>> }
+type Run = { mode: string; device: string; threads: number; isolated: boolean; capabilities: { tileGroups: number; directStores: boolean; fusedMultiplyAdd: boolean }; ops?: { name: string; error: number }[]; agreement?: Awaited<ReturnType<typeof agreement>> }
 const run = (page: Page, mode: string, what: string[]) => page.evaluate((m, w) => (globalThis as any).rxTest.run(m, w), mode, what) as Promise<Run>
 
 test.serial('webasm in Chromium: the op table within 1e-4 of float64, threads in the isolated page, and IR-v2 logits and training steps bit for bit Node\'s', async t => {
@@ -64,7 +64,7 @@ test.serial('webasm in Chromium: the op table within 1e-4 of float64, threads in
   t.true(inBrowser.isolated, 'the server\'s headers make the page cross-origin isolated')
   t.regex(inBrowser.device, /worker threads/)
   t.true(inBrowser.threads >= 1)
-  t.deepEqual(inBrowser.capabilities, { tileGroups: 3, directStores: true }, 'the bundle runs the patched gpu.js')
+  t.deepEqual(inBrowser.capabilities, { tileGroups: 3, directStores: true, fusedMultiplyAdd: true }, 'the bundle runs the patched gpu.js, with relaxed SIMD')
   const far = inBrowser.ops!.filter(o => !(o.error <= 1e-4)).map(o => `${o.name}: ${o.error}`)
   t.deepEqual(far, [], 'ops past 1e-4 in Chromium')
   t.true(inBrowser.ops!.length >= 30, `${inBrowser.ops!.length} ops`)

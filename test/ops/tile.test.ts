@@ -24,7 +24,7 @@ test.serial('tileFor: the widest group count that splits the channels into whole
   t.deepEqual(tileFor(createBackendOf('webasm', 'test', 1, undefined, { tileGroups: 2 }), 384), { groups: 2, span: 192 })
   t.throws(() => createBackendOf('webasm', 'test', 1, undefined, { tileGroups: 4 }), { message: /tile groups: expected an integer in \[1, 3\], got 4/ })
   t.throws(() => createBackendOf('cpu', 'test', 1, undefined, { tileGroups: 2 }), { message: /expected an integer in \[1, 1\]/ })
-  t.deepEqual(js.capabilities, { tileGroups: 1, directStores: false })
+  t.deepEqual(js.capabilities, { tileGroups: 1, directStores: false, fusedMultiplyAdd: false })
 })
 
 test('untile: thread (x, y) holds rows 4y..4y+3 of columns x + g·span, group-major; a partial last row block is cut', t => {

@@ -31,7 +31,7 @@ test('npm pack, npm install the tarball: require, import, TypeScript types and t
   t.false(existsSync(path.join(app, 'node_modules', 'gpu.js')))
   t.true(listing.includes('package/dist/vendor/gpu.js/src/backend/web-assembly/function-node.js'))
   const caps = execFileSync('node', ['-e', "require('rxception').createBackend('webasm').then(async b => { console.log(JSON.stringify(b.capabilities)); await b.destroy() })"], { cwd: app, encoding: 'utf8' })
-  t.is(caps.trim(), JSON.stringify({ tileGroups: 3, directStores: true }), 'the installed copy runs the patched kernels')
+  t.is(caps.trim(), JSON.stringify({ tileGroups: 3, directStores: true, fusedMultiplyAdd: true }), 'the installed copy runs the patched kernels')
   writeFileSync(path.join(app, 'a.cjs'), `
 const r = require('rxception')
 ;(async () => {

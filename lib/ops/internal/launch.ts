@@ -31,6 +31,12 @@ export interface KernelSpec {
    * see `tileLayout`): component c of thread (x, y) at x + y·rowStride + componentOffsets[c].
    */
   readonly outputLayout?: { readonly rowStride: number; readonly componentOffsets: readonly number[] }
+  /**
+   * A reduction whose `acc + a * b` may be fused into one multiply-add (webasm with relaxed SIMD:
+   * one rounding instead of two; see Capabilities.fusedMultiplyAdd). Element-wise kernels leave it
+   * off, so their results stay those of the other backends' expressions.
+   */
+  readonly fma?: boolean
   /** Helper functions the kernel calls (compiled along with it). */
   readonly functions?: readonly ((...args: number[]) => number)[]
 }
@@ -56,6 +62,7 @@ export const launch = async (be: Backend, spec: KernelSpec, args: readonly unkno
       ...(spec.cellWork ? { threadMinCells: Math.max(4, Math.ceil(2 ** 20 / spec.cellWork)) } : {}),
       ...(spec.outputLayout ? { outputLayout: spec.outputLayout } : {}),
       ...(spec.functions ? { functions: [...spec.functions] } : {}),
+      ...(spec.fma && be.capabilities.fusedMultiplyAdd ? { fusedMultiplyAdd: true } : {}),
     } as any),
     bytes,
   )
