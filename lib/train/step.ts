@@ -6,7 +6,7 @@ import { softmaxCrossEntropy } from '../ops'
 import { FusableTransform, optimizerStep } from '../optim'
 import { Schedule } from '../schedule'
 import { Tensor, foldIn } from '../tensor'
-import { firstNonFinite, NonFiniteError } from './nonfinite'
+import { allFinite, firstNonFinite, NonFiniteError } from './nonfinite'
 import { TrainState } from './state'
 import { LayerActivity, Watch, layerMonitor } from './watch'
 
@@ -109,15 +109,15 @@ export const classificationLoss = async (y: Tensor, labels: readonly number[], s
 const diagnose = async (s: StepSetup, st: TrainState, batch: Batch): Promise<string> => {
   const bad = firstNonFinite(st.params)
   if (bad) return `parameter '${bad}' was already non-finite`
-  if (!batch.x.data.every(Number.isFinite)) return 'the input batch holds non-finite pixels'
+  if (!allFinite(batch.x.data)) return 'the input batch holds non-finite pixels'
   let found: string | undefined
   const inspect: Inspector = (path, kind, what, t) => {
-    if (!found && !t.data.every(Number.isFinite)) found = `the first non-finite value is the ${what} of layer '${path.join('.') || '(root)'}' (${kind})`
+    if (!found && !allFinite(t.data)) found = `the first non-finite value is the ${what} of layer '${path.join('.') || '(root)'}' (${kind})`
   }
   const a = await s.net.apply(st.params, st.state, batch.x, { training: true, key: foldIn(st.key, st.step), backend: s.backend, inspect })()
   if (!found) {
     const { dy } = await classificationLoss(a.y, batch.labels, s)
-    if (!dy.data.every(Number.isFinite)) return 'the logits overflow the softmax'
+    if (!allFinite(dy.data)) return 'the logits overflow the softmax'
     await a.backward(dy)()
   }
   return found ?? 'no layer output or gradient was non-finite on a second pass'
