@@ -2,7 +2,8 @@
  * Interleaved A/B of whole training steps: this checkout against another (the commit before a
  * change), alternating, each run alone in its own process, so both see the same machine load.
  * A step is the training loop's own (trainStep: forward, loss, backward, the RMSProp update with
- * the paper's weight decay), on the same seeded network and batch; the losses must agree.
+ * the paper's weight decay), on the same seeded network and batch; the losses are compared (a
+ * change that is not bit-exact says so).
  *
  *   git worktree add /tmp/base COMMIT && ln -s "$PWD/node_modules" /tmp/base/node_modules
  *   npx tsx bench/ab-step.ts --base /tmp/base [--model inception-v4] [--size 75] [--batch 8] [--rounds 3] [--steps 3]
@@ -19,6 +20,8 @@ const flag = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`)
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback
 }
+
+const median = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!
 
 /** The child: `steps` timed steps (after one that compiles) with the modules of `root`. */
 const child = async (root: string): Promise<void> => {
@@ -52,13 +55,10 @@ const child = async (root: string): Promise<void> => {
     st = r.state
     loss = r.loss
   }
-  const sorted = [...ms].sort((a, b) => a - b)
-  const run: Run = { root, medianMs: sorted[Math.floor(sorted.length / 2)]!, ms: ms.map(Math.round), loss, rssMiB: Math.round(process.resourceUsage().maxRSS / 1024), load: os.loadavg()[0]! }
+  const run: Run = { root, medianMs: median(ms), ms: ms.map(Math.round), loss, rssMiB: Math.round(process.resourceUsage().maxRSS / 1024), load: os.loadavg()[0]! }
   console.log(JSON.stringify(run))
   await be.destroy()
 }
-
-const median = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!
 
 const main = async (): Promise<void> => {
   const childRoot = flag('child', '')

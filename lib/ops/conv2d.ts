@@ -8,7 +8,7 @@ import { batchSlice, byBatch, overLimit, sliceRanges, windowPerSample } from './
 import { cropTaps, embedTaps, liveTaps } from './internal/dead-taps'
 import { Tile, perCell, perGroup, tileFor, tileKey, tileReturn, tileRows, withLayout } from './internal/tile'
 import { bufferFor, scratch } from './internal/scratch'
-import { FUSED, accumulatePair, fmaKey } from './internal/multiply-add'
+import { accumulatePair } from './internal/multiply-add'
 
 /**
  * 2-D convolution, NHWC input, HWIO filter [kh, kw, cin, cout], TensorFlow padding. Three kernels,
@@ -138,9 +138,9 @@ const forward = async (g: ConvGeometry, x: Tensor, w: Float32Array, bias: Tensor
   }
   const tile = withLayout(be, tileFor(be, g.cout))
   const spec = {
-    key: keyOf('conv2d', ...shapeKey(g), relu, tileKey(tile), fmaKey(be)),
+    key: keyOf('conv2d', ...shapeKey(g), relu, tileKey(tile)),
     source: forwardSource(be, relu, g.c % 2 === 0, tile),
-    ...FUSED,
+    fma: true,
     output: [tile.span, Math.ceil(g.positions / 4)],
     constants: constantsOf(g, tile),
     cellWork: 4 * tile.groups * g.kh * g.kw * g.c,
@@ -182,9 +182,9 @@ const inputGradSource = (be: Backend, pairs: boolean, tile: Tile): string => `fu
 
 /** The input gradient's kernel over `rows` input positions reaching `taps` taps each. */
 const inputGradSpec = (be: Backend, g: ConvGeometry, tile: Tile, key: string, rows: number, taps: number) => ({
-  key: `${key}/${tileKey(tile)}${fmaKey(be)}`,
+  key: `${key}/${tileKey(tile)}`,
   source: inputGradSource(be, g.cout % 2 === 0, tile),
-  ...FUSED,
+  fma: true,
   output: [tile.span, Math.ceil(rows / 4)],
   constants: { ...constantsOf(g, tile), T: taps },
   cellWork: 4 * tile.groups * taps * g.cout,
@@ -325,9 +325,9 @@ const filterGrad = async (g: ConvGeometry, x: Tensor, dy: Tensor, be: Backend): 
   const run = (s: number, c: number, init: Float32Array | undefined): Promise<Float32Array> => {
     const gs = batchOf(g, c)
     const spec = {
-      key: keyOf('conv2d.dw', ...shapeKey(gs), !!init, tileKey(tile), fmaKey(be)),
+      key: keyOf('conv2d.dw', ...shapeKey(gs), !!init, tileKey(tile)),
       source: filterGradSource(!!init, tile),
-      ...FUSED,
+      fma: true,
       output: [tile.span, Math.ceil(rows / 4)],
       constants: { ...constantsOf(gs, tile), R: rows },
       cellWork: 4 * tile.groups * gs.positions,

@@ -1,7 +1,7 @@
 import { Backend } from '../backend'
 import { Tensor, shapeToString } from '../tensor'
 import { launch, keyOf } from './internal/launch'
-import { FUSED, accumulatePair, fmaKey } from './internal/multiply-add'
+import { accumulatePair } from './internal/multiply-add'
 import { tileKey, tileReturn, tileRows, withLayout } from './internal/tile'
 
 /**
@@ -68,9 +68,9 @@ export const matmulFlat = async (
   const tb = !!opts.transposeB
   const tile = withLayout(be, { groups: 1, span: n })
   const spec = {
-    key: keyOf('matmul', m, k, n, ta, tb, !!bias, tileKey(tile), fmaKey(be)),
+    key: keyOf('matmul', m, k, n, ta, tb, !!bias, tileKey(tile)),
     source: source(be, ta, tb, !!bias, k % 2 === 0),
-    ...FUSED,
+    fma: true,
     output: [n, Math.ceil(m / 4)],
     constants: { M: m, K: k, N: n },
     ...tileReturn(tile),

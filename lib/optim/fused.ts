@@ -73,21 +73,26 @@ const fusedSource = (plan: FusedPlan, decays: boolean): string => {
 
 const EMPTY = new Float32Array(4)
 
+/** A kernel body and its id in the cache key. */
+interface Variant {
+  readonly source: string
+  readonly id: string
+}
+
 /** One tensor's fused update: the new buffers (in the plan's order: ms, momentum) and parameter. */
-const fusedLeaf = async (plan: FusedPlan, g: Tensor, p: Tensor, ms: Tensor | undefined, mom: Tensor | undefined, k: Float32Array, be: Backend): Promise<Tensor[]> => {
-  const decays = !!plan.weightDecay && (plan.decayAll || p.rank >= 2)
-  const parts = (plan.rms ? 1 : 0) + (plan.momentum > 0 ? 1 : 0) + 1
+const fusedLeaf = async (parts: number, variant: Variant, g: Tensor, p: Tensor, ms: Tensor | undefined, mom: Tensor | undefined, k: Float32Array, be: Backend): Promise<Tensor[]> => {
   const c = p.shape[p.rank - 1] ?? 1
   const rows = p.size / c
-  const source = fusedSource(plan, decays)
-  const results = Array.from({ length: parts }, () => new Float32Array(p.size))
+  const { source } = variant
   const ranges = sliceRanges('optimizer update', rows, c * parts)
+  // only a split or interleaved output is copied into results of its own (the common case returns views)
+  let results: Float32Array[] | undefined
   for (const [start, count] of ranges) {
     const n = count * c
     // webasm stores each result contiguously ([ms'; mom'; θ']); elsewhere values come interleaved per cell
     const direct = parts > 1 && be.capabilities.directStores
     const spec = {
-      key: keyOf('optim.fused', hashOf(source), c, count, direct),
+      key: keyOf('optim.fused', variant.id, c, count, direct),
       source,
       output: [c, count],
       constants: { C: c },
@@ -99,13 +104,14 @@ const fusedLeaf = async (plan: FusedPlan, g: Tensor, p: Tensor, ms: Tensor | und
     if (ranges.length === 1 && (direct || parts === 1)) {
       return Array.from({ length: parts }, (_, j) => Tensor.adopt(p.shape, out.subarray(j * n, (j + 1) * n)))
     }
+    results ??= Array.from({ length: parts }, () => new Float32Array(p.size))
     for (let j = 0; j < parts; j++) {
       const r = results[j]!
       if (direct || parts === 1) r.set(out.subarray(j * n, (j + 1) * n), start * c)
       else for (let v = 0; v < n; v++) r[start * c + v] = out[v * parts + j]!
     }
   }
-  return results.map(r => Tensor.adopt(p.shape, r))
+  return results!.map(r => Tensor.adopt(p.shape, r))
 }
 
 /** A short, stable hash of a kernel source (its variant in the cache key). */
@@ -138,6 +144,12 @@ export const optimizerStep = async (opt: FusableTransform, grads: Tree, state: T
   const msTree = plan.rms ? new Map(flatten((state.rms as Tree).ms as Tree)) : undefined
   const momTree = plan.momentum > 0 ? new Map(flatten((state.momentum as Tree).momentum as Tree)) : undefined
   const gradOf = new Map(flatten(grads))
+  // the two kernel bodies (with and without weight decay), built once per step
+  const [plain, decayed] = [false, true].map((decays): Variant => {
+    const source = fusedSource(plan, decays)
+    return { source, id: hashOf(source) }
+  }) as [Variant, Variant]
+  const parts = (plan.rms ? 1 : 0) + (plan.momentum > 0 ? 1 : 0) + 1
   const params: [string, Tensor][] = []
   const ms: [string, Tensor][] = []
   const mom: [string, Tensor][] = []
@@ -147,7 +159,8 @@ export const optimizerStep = async (opt: FusableTransform, grads: Tree, state: T
     const m = msTree?.get(path)
     const b = momTree?.get(path)
     if ((msTree && !m) || (momTree && !b)) throw new Error(`optimizer: the state has no ${msTree && !m ? 'rms.ms' : 'momentum.momentum'} for parameter '${path}' (a state from another optimizer?)`)
-    const out = await fusedLeaf(plan, g, p, m, b, k, ctx.backend)
+    const decays = !!plan.weightDecay && (plan.decayAll || p.rank >= 2)
+    const out = await fusedLeaf(parts, decays ? decayed : plain, g, p, m, b, k, ctx.backend)
     let j = 0
     if (plan.rms) ms.push([path, out[j++]!])
     if (plan.momentum > 0) mom.push([path, out[j++]!])

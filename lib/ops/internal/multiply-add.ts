@@ -5,17 +5,11 @@ import { Backend } from '../../backend'
  * products are summed first (two independent multiplies shorten the accumulator's dependency
  * chain); where the backend fuses (webasm with relaxed SIMD: `acc + a * b` is one f32x4.relaxed_madd)
  * it is two statements, so each product fuses into the accumulator: two instructions instead of
- * two multiplies and two adds. The order of the sums differs, so the source (and its cache key,
- * see `fmaKey`) depends on the backend.
+ * two multiplies and two adds. The order of the sums differs, so the source depends on the
+ * backend (each backend has its own kernel cache).
  *
  * @example
  * accumulatePair(be, 's0', 'x[r0] * wa', 'x[r0 + 1] * wb') // 's0 += x[r0] * wa + x[r0 + 1] * wb;'
  */
 export const accumulatePair = (be: Backend, acc: string, p1: string, p2: string): string =>
   be.capabilities.fusedMultiplyAdd ? `${acc} += ${p1}; ${acc} += ${p2};` : `${acc} += ${p1} + ${p2};`
-
-/** The part of a reduction kernel's cache key that its multiply-adds change. */
-export const fmaKey = (be: Backend): string => (be.capabilities.fusedMultiplyAdd ? 'fma' : 'mul')
-
-/** The kernel setting that lets webasm fuse a reduction's multiply-adds (KernelSpec.fma). */
-export const FUSED = { fma: true } as const
