@@ -9,6 +9,7 @@ import { cropTaps, embedTaps, liveTaps } from './internal/dead-taps'
 import { Tile, perCell, perGroup, tileFor, tileKey, tileReturn, tileRows, withLayout } from './internal/tile'
 import { bufferFor, scratch } from './internal/scratch'
 import { accumulatePair } from './internal/multiply-add'
+import { RUNNING_GROUPS, groupSpan, runningReduction } from './internal/running-offsets'
 
 /**
  * 2-D convolution, NHWC input, HWIO filter [kh, kw, cin, cout], TensorFlow padding. Three kernels,
@@ -63,7 +64,12 @@ export const convGeometry = (x: readonly number[], w: readonly number[], opts: C
  * independent products per accumulator shorten the dependency chain (5-15% faster in isolated kernel runs on a noisy machine).
  * Each group's weight vectors are loaded once and feed the 4 rows.
  */
-const channelLoop = (be: Backend, pairs: boolean, tile: Tile): string => pairs
+const channelLoop = (be: Backend, pairs: boolean, tile: Tile): string => be.capabilities.fusedMultiplyAdd
+  ? runningReduction(tile, {
+    counter: 'ci', count: 'this.constants.CI', acc: 's', rows: 'x', rowStarts: ['r0', 'r1', 'r2', 'r3'], rowStep: '1',
+    lanes: 'w', laneStart: 'wu', lane: 'co', laneStep: 'this.constants.CO',
+  })
+  : pairs
   ? `for (let cp = 0; cp < this.constants.CI2; cp++) {
         ${perGroup(tile, g => `const wa${g} = w[wt + 2 * cp * this.constants.CO${span(g)}];
         const wb${g} = w[wt + (2 * cp + 1) * this.constants.CO${span(g)}];`, '\n        ')}
@@ -74,8 +80,7 @@ const channelLoop = (be: Backend, pairs: boolean, tile: Tile): string => pairs
         ${perCell(tile, (r, g) => `s${r}_${g} += x[r${r} + ci] * wv${g};`, '\n        ')}
       }`
 
-/** `+ g * SPAN` for group g > 0: the column offset of a tile's group (see tile.ts). */
-const span = (g: number): string => g === 0 ? '' : ` + ${g} * this.constants.SPAN`
+const span = groupSpan
 
 /** `let s0_0 = 0; ...`: one accumulator per tile cell. */
 const accumulators = (tile: Tile, name = 's'): string => perCell(tile, (r, g) => `let ${name}${r}_${g} = 0;`)
@@ -91,7 +96,8 @@ const forwardSource = (be: Backend, relu: boolean, pairs: boolean, tile: Tile): 
   for (let ky = 0; ky < this.constants.KH; ky++) {
     for (let kx = 0; kx < this.constants.KW; kx++) {
       const t = (ky * this.constants.WP + kx) * this.constants.CI;
-      const wt = (ky * this.constants.KW + kx) * this.constants.CI * this.constants.CO + co;
+      const wu = (ky * this.constants.KW + kx) * this.constants.CI * this.constants.CO;
+      const wt = wu + co;
       const r0 = b0 + t;
       const r1 = b1 + t;
       const r2 = b2 + t;
@@ -109,6 +115,13 @@ const constantsOf = (g: ConvGeometry, tile: Tile) => ({
   SPAN: tile.span, P: g.positions, HW: g.y.out * g.x.out, WO: g.x.out, HO: g.y.out, HP: g.hp, WP: g.wp, S: g.stride,
   KH: g.kh, KW: g.kw, CI: g.c, CO: g.cout, N: g.n, CI2: Math.floor(g.c / 2), CO2: Math.floor(g.cout / 2),
 })
+
+/**
+ * The tile a convolution kernel runs with over `columns` lane columns: at most RUNNING_GROUPS
+ * groups where the reductions are running ones (see running-offsets.ts), else the widest.
+ */
+const convTile = (be: Backend, columns: number): Tile =>
+  withLayout(be, tileFor(be, columns, be.capabilities.fusedMultiplyAdd ? RUNNING_GROUPS : Infinity))
 
 const shapeKey = (g: ConvGeometry) => [g.n, g.h, g.w, g.c, g.kh, g.kw, g.cout, g.stride, g.y.before, g.y.after, g.x.before, g.x.after] as const
 
@@ -136,7 +149,7 @@ const forward = async (g: ConvGeometry, x: Tensor, w: Float32Array, bias: Tensor
   if (overLimit(g.n, per)) {
     return byBatch('conv2d', g.n, per, [g.n, g.y.out, g.x.out, g.cout], (s, c) => forward(batchOf(g, c), batchSlice(x, s, c), w, bias, relu, be))
   }
-  const tile = withLayout(be, tileFor(be, g.cout))
+  const tile = convTile(be, g.cout)
   const spec = {
     key: keyOf('conv2d', ...shapeKey(g), relu, tileKey(tile)),
     source: forwardSource(be, relu, g.c % 2 === 0, tile),
@@ -161,12 +174,18 @@ const inputGradSource = (be: Backend, pairs: boolean, tile: Tile): string => `fu
   ${accumulators(tile)}
   const q0 = this.thread.y * 4 * this.constants.T;
   for (let t = 0; t < this.constants.T; t++) {
-    const wt = t * this.constants.CO * this.constants.CI + ci;
+    const wu = t * this.constants.CO * this.constants.CI;
+    const wt = wu + ci;
     const d0 = Math.floor(reach[q0 + t]);
     const d1 = Math.floor(reach[q0 + this.constants.T + t]);
     const d2 = Math.floor(reach[q0 + 2 * this.constants.T + t]);
     const d3 = Math.floor(reach[q0 + 3 * this.constants.T + t]);
-    ${pairs
+    ${be.capabilities.fusedMultiplyAdd
+    ? runningReduction(tile, {
+      counter: 'co', count: 'this.constants.CO', acc: 's', rows: 'dyz', rowStarts: ['d0', 'd1', 'd2', 'd3'], rowStep: '1',
+      lanes: 'w', laneStart: 'wu', lane: 'ci', laneStep: 'this.constants.CI',
+    })
+    : pairs
     ? `for (let cp = 0; cp < this.constants.CO2; cp++) {
       ${perGroup(tile, g => `const wa${g} = w[wt + 2 * cp * this.constants.CI${span(g)}];
       const wb${g} = w[wt + (2 * cp + 1) * this.constants.CI${span(g)}];`, '\n      ')}
@@ -233,7 +252,7 @@ const inputGrad = async (g: ConvGeometry, w: Float32Array, dy: Tensor, be: Backe
     return (await byBatch('conv2d input gradient', g.n, per, [g.n, g.h, g.w, g.c], async (s, c) => Tensor.adopt([c, g.h, g.w, g.c], await inputGrad(batchOf(g, c), w, batchSlice(dy, s, c), be)))).data
   }
   const q = g.n * g.h * g.w
-  const tile = withLayout(be, tileFor(be, g.c))
+  const tile = convTile(be, g.c)
   // the phases reuse dy and the filter across kernel calls: their own buffers, not scratch
   if (g.stride > 1) return phasedInputGrad(g, withZeroRow(dy.data, g.cout), tapsOutIn(w, g.kh * g.kw, g.c, g.cout), tile, be)
   const spec = inputGradSpec(be, g, tile, keyOf('conv2d.dx', ...shapeKey(g)), q, g.kh * g.kw)
@@ -268,7 +287,7 @@ const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float
  * `chained`: the sums start from a previous call's output (row-major when the tile has a layout), so a batch reduced in slices adds
  * the same products in the same order as one call over the whole batch.
  */
-const filterGradSource = (chained: boolean, tile: Tile): string => `function (x, dy, offsets, init) {
+const filterGradSource = (be: Backend, chained: boolean, tile: Tile): string => `function (x, dy, offsets, init) {
   const co = this.thread.x;
   ${!chained ? accumulators(tile) : tile.layout
     ? `const ib = this.thread.y * 4 * this.constants.CO + co;
@@ -282,13 +301,19 @@ const filterGradSource = (chained: boolean, tile: Tile): string => `function (x,
   for (let n = 0; n < this.constants.N; n++) {
     for (let oy = 0; oy < this.constants.HO; oy++) {
       const xb = (n * this.constants.HP + oy * this.constants.S) * this.constants.WP * this.constants.CI;
-      const db = (n * this.constants.HO + oy) * this.constants.WO * this.constants.CO + co;
+      const du = (n * this.constants.HO + oy) * this.constants.WO * this.constants.CO;
+      const db = du + co;
       ${accumulators(tile, 't')}
-      for (let ox = 0; ox < this.constants.WO; ox++) {
+      ${be.capabilities.fusedMultiplyAdd
+    ? runningReduction(tile, {
+      counter: 'ox', count: 'this.constants.WO', acc: 't', rows: 'x', rowStarts: ['xb + o0', 'xb + o1', 'xb + o2', 'xb + o3'],
+      rowStep: 'this.constants.S * this.constants.CI', lanes: 'dy', laneStart: 'du', lane: 'co', laneStep: 'this.constants.CO',
+    })
+    : `for (let ox = 0; ox < this.constants.WO; ox++) {
         ${perGroup(tile, g => `const dv${g} = dy[db + ox * this.constants.CO${span(g)}];`, '\n        ')}
         const xo = xb + ox * this.constants.S * this.constants.CI;
         ${perCell(tile, (r, g) => `t${r}_${g} += x[xo + o${r}] * dv${g};`, '\n        ')}
-      }
+      }`}
       ${perCell(tile, (r, g) => `s${r}_${g} += t${r}_${g};`)}
     }
   }
@@ -321,12 +346,12 @@ const filterGrad = async (g: ConvGeometry, x: Tensor, dy: Tensor, be: Backend): 
   if (live) return embedTaps(await filterGrad(live.g, x, dy, be), g.kh, g.kw, g.c * g.cout, live.y0, live.x0, live.g.kh, live.g.kw)
   const rows = g.kh * g.kw * g.c
   const length = Math.ceil(rows / 4) * 4 * g.cout
-  const tile = withLayout(be, tileFor(be, g.cout))
+  const tile = convTile(be, g.cout)
   const run = (s: number, c: number, init: Float32Array | undefined): Promise<Float32Array> => {
     const gs = batchOf(g, c)
     const spec = {
       key: keyOf('conv2d.dw', ...shapeKey(gs), !!init, tileKey(tile)),
-      source: filterGradSource(!!init, tile),
+      source: filterGradSource(be, !!init, tile),
       fma: true,
       output: [tile.span, Math.ceil(rows / 4)],
       constants: { ...constantsOf(gs, tile), R: rows },

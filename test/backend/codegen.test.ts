@@ -50,7 +50,7 @@ const countV128Loads = (bytes: Uint8Array): number => countSimd(bytes, 0x00, 0x0
 
 const ramp = (n: number, f = (i: number) => i % 97 - 40): Float32Array => Float32Array.from({ length: n }, (_, i) => f(i))
 
-test('a read past the array end in the last quad is clamped, never loaded whole (gpu.js contract: in-bounds lanes exact)', async t => {
+test('a read past the array end in the last quad keeps its in-bounds lanes exact (all lanes active: loaded whole, as the scalar walk reads)', async t => {
   const be = createBackendOf('webasm', 'test', 1)
   const a = ramp(256)
   const out = await run(be, 'function (a) { return a[this.thread.x + 250]; }', [8], [a])
@@ -74,6 +74,34 @@ test.serial('the code-generator patch is applied: a stride-1 lane read compiles 
   t.true(withoutLoad.every(m => countV128Loads(m) === 0))
   t.deepEqual(contiguous, Array.from({ length: 64 }, (_, i) => a[i + 4]! * 2))
   t.deepEqual(strided, Array.from({ length: 64 }, (_, i) => a[i * 2]! * 2))
+  await be.destroy()
+})
+
+/** i32.trunc_sat_f32_s: 0xfc 0x00. */
+const countTruncSats = (bytes: Uint8Array): number => {
+  let n = 0
+  for (let i = 0; i + 1 < bytes.length; i++) if (bytes[i] === 0xfc && bytes[i + 1] === 0x00) n++
+  return n
+}
+
+test.serial('a store to an integral local is computed in i32: stepping an offset in a loop adds no float-to-int conversion', async t => {
+  const be = createBackendOf('webasm', 'test', 1)
+  const a = ramp(256)
+  const b = Float32Array.of(3, 5)
+  // the same reads: one offset stepped by a store in the loop, the other recomputed from the counter
+  const stepped = 'function (a, b) { let p = Math.floor(b[0]); let s = 0; for (let k = 0; k < 8; k++) { s += a[p + this.thread.x]; p = p + 5; } return s; }'
+  const indexed = 'function (a, b) { const p = Math.floor(b[0]); let s = 0; for (let k = 0; k < 8; k++) { s += a[p + 5 * k + this.thread.x]; } return s; }'
+  const compile = async (source: string) => {
+    let out: number[] = []
+    const modules = await modulesCompiledBy(async () => { out = await run(be, source, [16], [a, b]) })
+    return { out, conversions: modules.reduce((n, m) => n + countTruncSats(m), 0) }
+  }
+  const withStore = await compile(stepped)
+  const without = await compile(indexed)
+  t.true(without.conversions > 0, 'the floored table read converts once per walk')
+  t.is(withStore.conversions, without.conversions, 'the store p = p + 5 converts nothing: it is an i32 add')
+  t.deepEqual(withStore.out, without.out)
+  t.deepEqual(withStore.out, Array.from({ length: 16 }, (_, x) => [0, 1, 2, 3, 4, 5, 6, 7].reduce((s, k) => s + a[3 + 5 * k + x]!, 0)))
   await be.destroy()
 })
 
@@ -163,6 +191,8 @@ const EDGE_CASES: readonly { name: string; source: string; output: number[]; con
     source: 'function (a, b) { let s = 0; for (let k = 0; k < 4; k++) { const o = Math.floor(b[k]) + k; s += a[o + this.thread.x]; } return s; }' },
   { name: 'a local counted up with += and ++', output: [16],
     source: 'function (a) { let k = 3; k += 4; k++; return a[k * 8 + this.thread.x]; }' },
+  { name: 'running offsets: locals stepped in a loop by constants, products and ++ (stored in i32)', output: [16, 2], constants: { C: 5 },
+    source: 'function (a, b) { let p = Math.floor(b[1]) + this.thread.y; let q = 2; let r = 7; let s = 0; for (let k = 0; k < 6; k++) { s += a[p + this.thread.x] * a[q] + a[r]; p = p + 3; q += this.constants.C * 2; q = q - 1; r++; r *= 1; } return s; }' },
 ]
 
 for (const c of EDGE_CASES) {

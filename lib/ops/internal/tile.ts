@@ -23,14 +23,14 @@ export interface Tile {
 }
 
 /**
- * The widest tile a backend runs for `columns` lane columns: groups must split the columns into
- * spans of whole quads (so a quad never straddles two groups).
+ * The widest tile a backend runs for `columns` lane columns, at most `limit` groups: groups must
+ * split the columns into spans of whole quads (so a quad never straddles two groups).
  *
  * @example
  * const tile = tileFor(backend, 384) // webasm, patched: { groups: 3, span: 128 }
  */
-export const tileFor = (be: Backend, columns: number): Tile => {
-  const most = be.capabilities.tileGroups
+export const tileFor = (be: Backend, columns: number, limit = Infinity): Tile => {
+  const most = Math.min(be.capabilities.tileGroups, limit)
   for (let groups = most; groups > 1; groups--) {
     if (columns % (4 * groups) === 0) return { groups, span: columns / groups }
   }
