@@ -24,8 +24,14 @@ export const progressLine = (total: number, startStep: number, startTime: number
  * @example
  * formatSeconds(125) // '2m05s'
  */
-export const formatSeconds = (s: number): string =>
-  !Number.isFinite(s) ? '?' : s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+export const formatSeconds = (s: number): string => {
+  if (!Number.isFinite(s)) return '?'
+  // rounded first, so 119.6 s reads 2m00s (rounding only the seconds printed 1m60s)
+  const whole = Math.round(s)
+  return whole >= 3600
+    ? `${Math.floor(whole / 3600)}h${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')}m`
+    : `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s`
+}
 
 /**
  * Lines that are printed whatever the terminal: epochs, evaluations, checkpoints, the end.
