@@ -60,7 +60,9 @@ export const convGeometry = (x: readonly number[], w: readonly number[], opts: C
 }
 
 /**
- * The reduction over input channels, two channels per step when their count is even: two
+ * The reduction over input channels. Where the backend fuses multiply-adds, the running form V8
+ * keeps in registers (internal/running-offsets.ts: one channel per step, the same sums). Else two
+ * channels per step when their count is even: two
  * independent products per accumulator shorten the dependency chain (5-15% faster in isolated kernel runs on a noisy machine).
  * Each group's weight vectors are loaded once and feed the 4 rows.
  */
