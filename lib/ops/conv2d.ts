@@ -8,8 +8,7 @@ import { batchSlice, byBatch, overLimit, sliceRanges, windowPerSample } from './
 import { cropTaps, embedTaps, liveTaps } from './internal/dead-taps'
 import { Tile, perCell, perGroup, tileFor, tileKey, tileReturn, tileRows, withLayout } from './internal/tile'
 import { bufferFor, scratch } from './internal/scratch'
-import { accumulatePair } from './internal/multiply-add'
-import { RUNNING_GROUPS, groupSpan, runningReduction } from './internal/running-offsets'
+import { RUNNING_GROUPS, groupSpan as span, runningReduction } from './internal/running-offsets'
 
 /**
  * 2-D convolution, NHWC input, HWIO filter [kh, kw, cin, cout], TensorFlow padding. Three kernels,
@@ -75,14 +74,12 @@ const channelLoop = (be: Backend, pairs: boolean, tile: Tile): string => be.capa
   ? `for (let cp = 0; cp < this.constants.CI2; cp++) {
         ${perGroup(tile, g => `const wa${g} = w[wt + 2 * cp * this.constants.CO${span(g)}];
         const wb${g} = w[wt + (2 * cp + 1) * this.constants.CO${span(g)}];`, '\n        ')}
-        ${perCell(tile, (r, g) => accumulatePair(be, `s${r}_${g}`, `x[r${r} + 2 * cp] * wa${g}`, `x[r${r} + 2 * cp + 1] * wb${g}`), '\n        ')}
+        ${perCell(tile, (r, g) => `s${r}_${g} += x[r${r} + 2 * cp] * wa${g} + x[r${r} + 2 * cp + 1] * wb${g};`, '\n        ')}
       }`
   : `for (let ci = 0; ci < this.constants.CI; ci++) {
         ${perGroup(tile, g => `const wv${g} = w[wt + ci * this.constants.CO${span(g)}];`, '\n        ')}
         ${perCell(tile, (r, g) => `s${r}_${g} += x[r${r} + ci] * wv${g};`, '\n        ')}
       }`
-
-const span = groupSpan
 
 /** `let s0_0 = 0; ...`: one accumulator per tile cell. */
 const accumulators = (tile: Tile, name = 's'): string => perCell(tile, (r, g) => `let ${name}${r}_${g} = 0;`)
@@ -191,7 +188,7 @@ const inputGradSource = (be: Backend, pairs: boolean, tile: Tile): string => `fu
     ? `for (let cp = 0; cp < this.constants.CO2; cp++) {
       ${perGroup(tile, g => `const wa${g} = w[wt + 2 * cp * this.constants.CI${span(g)}];
       const wb${g} = w[wt + (2 * cp + 1) * this.constants.CI${span(g)}];`, '\n      ')}
-      ${perCell(tile, (r, g) => accumulatePair(be, `s${r}_${g}`, `dyz[d${r} + 2 * cp] * wa${g}`, `dyz[d${r} + 2 * cp + 1] * wb${g}`), '\n      ')}
+      ${perCell(tile, (r, g) => `s${r}_${g} += dyz[d${r} + 2 * cp] * wa${g} + dyz[d${r} + 2 * cp + 1] * wb${g};`, '\n      ')}
     }`
     : `for (let co = 0; co < this.constants.CO; co++) {
       ${perGroup(tile, g => `const wv${g} = w[wt + co * this.constants.CI${span(g)}];`, '\n      ')}

@@ -15,9 +15,9 @@ import { Tile, perCell, perGroup } from './tile'
  *  - one reduction index per step: with fused multiply-adds the sum of a cell is the products in
  *    index order either way, so the results are bit for bit those of the two-products-per-step loop.
  *
- * Measured in isolated kernel runs (2 threads, 17×17 inputs): forward 1×1 1024→384 11.1 → 6.9 ms,
- * 1×7 192→224 10.2 → 5.0 ms, 1×1 384→1088 14.7 → 9.1 ms (with patch part 12, which keeps the
- * stepping locals in i32, and part 13).
+ * Measured in isolated forward-kernel runs (2 threads, 17×17 inputs, with patch part 12, which keeps
+ * the stepping locals in i32, and part 13): 1×1 1024→384 11.1 → 5.7 ms, 1×7 192→224 10.2 → 4.4 ms,
+ * 1×1 384→1088 14.7 → 7.5 ms.
  *
  * @example
  * runningReduction(tile, { counter: 'ci', count: 'this.constants.CI', acc: 's', rows: 'x', rowStarts: ['r0', 'r1', 'r2', 'r3'],
@@ -70,8 +70,9 @@ export const runningReduction = (tile: Tile, r: RunningReduction): string => `le
 
 /**
  * The most lane groups a running reduction's tile should have: 4 rows × 2 groups is 8 accumulators,
- * 2 lane vectors and 4 splats, within the 15 vector registers V8 allocates on x64; 3 groups (12
- * accumulators) spilled. In isolated kernel runs 2 groups beat 3 on four of five Inception shapes
- * (1×1 1024→384 at 17×17: 6.9 against 8.5 ms).
+ * 2 lane vectors and 4 splats, within the 15 vector registers V8 allocates on x64 (no spill in the
+ * machine code); 3 groups would need 19. In isolated forward-kernel runs 2 groups beat 3 on three
+ * of the four Inception shapes where both apply (1×1 1024→384 at 17×17: 6.9 against 8.5 ms; 1×1
+ * 384→96 at 35×35 was 3.1 against 2.9).
  */
 export const RUNNING_GROUPS = 2
