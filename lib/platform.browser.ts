@@ -61,3 +61,6 @@ export const nextTurn = (f: () => void): void => {
  * enableRelaxedSimd()
  */
 export const enableRelaxedSimd = (): void => undefined
+
+/** The browser chooses its own garbage collector (see `./platform.ts`): nothing to do. */
+export const preferAtomicMarking = (_env: Env = NONE): void => undefined

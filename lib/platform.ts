@@ -67,3 +67,27 @@ export const enableRelaxedSimd = (): void => {
   relaxedSimdAsked = true
   setFlagsFromString('--experimental-wasm-relaxed-simd')
 }
+
+let markingAsked = false
+/**
+ * Switches V8's major garbage collections from incremental to atomic marking, once per process,
+ * unless RXCEPTION_INCREMENTAL_GC=1. Why: V8 starts a major collection for every 64 MiB of new
+ * ArrayBuffer memory (its external-memory limit, not a flag), and a training step allocates
+ * gigabytes of tensor data, so incremental marking never stops: 122 cycles and 1.95 s of marking
+ * in 8 s of Inception-v4 75×75 batch-8 steps, its concurrent markers contending with the kernels'
+ * worker threads for the cores. Atomic marking ran 37 collections in the same 8 s, 0.88 s in all,
+ * and the step took 2.43 s instead of 3.05-3.44 (bench/ab-step.ts child runs; docs/performance.md).
+ * The JavaScript heap it marks is small (30 MiB), so the pauses are short (21 ms on average).
+ * The flag is read when a collection starts, so setting it at run time takes effect for the next
+ * one. Browsers choose their own collector: there this does nothing.
+ *
+ * @example
+ * preferAtomicMarking() // once, before the work allocates
+ */
+export const preferAtomicMarking = (env: Env = environment()): void => {
+  const raw = (env.RXCEPTION_INCREMENTAL_GC ?? '').trim()
+  if (raw !== '' && raw !== '0' && raw !== '1') throw new Error(`RXCEPTION_INCREMENTAL_GC: expected 0 (atomic marking, the default) or 1 (V8's incremental marking), got '${raw}'`)
+  if (markingAsked || raw === '1') return
+  markingAsked = true
+  setFlagsFromString('--no-incremental-marking')
+}

@@ -2,7 +2,7 @@ import { GPU } from './gpujs'
 import { mayHaveGpu, Probe, probeHeadlessGL, probeWebAssembly, probeWebGL, probeWebGPU } from './probe'
 import { attachPool, poolSizeFromEnv, retireKernel, sharedPool, SharedPool } from './worker-pool'
 import { cacheBudgetFromEnv, maxKernelsFromEnv } from './cache-budget'
-import { Env, environment } from '../platform'
+import { Env, environment, preferAtomicMarking } from '../platform'
 import { Capabilities, capabilitiesOf } from './capabilities'
 
 /**
@@ -121,6 +121,8 @@ const gpuMode = (mode: ConcreteMode): string => (mode === 'webasm' ? 'webasm' : 
 export const createBackendOf = (
   mode: ConcreteMode, device: string, threads = poolSizeFromEnv(), cacheBudget = cacheBudgetFromEnv(), limit: Partial<Capabilities> = {}, maxKernels = maxKernelsFromEnv(),
 ): Backend => {
+  // tensors are ArrayBuffers, allocated by the gigabyte: see preferAtomicMarking
+  preferAtomicMarking()
   const capabilities = capabilitiesOf(mode, limit)
   const gpu = new GPU({ mode: gpuMode(mode) } as any)
   // Map order is recency order: a hit moves its key to the end
