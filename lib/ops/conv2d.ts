@@ -85,8 +85,8 @@ const channelLoop = (be: Backend, pairs: boolean, tile: Tile): string => be.capa
 const accumulators = (tile: Tile, name = 's'): string => perCell(tile, (r, g) => `let ${name}${r}_${g} = 0;`)
 
 /** Per tap, the row bases r0..r3 and the filter column wt are computed once, outside the channel loop. */
-const forwardSource = (be: Backend, relu: boolean, pairs: boolean, tile: Tile): string => `function (x, w, bias, base) {
-  const co = this.thread.x;
+const forwardSource = (be: Backend, relu: boolean, pairs: boolean, tile: Tile, blocked: boolean): string => `function (x, w, bias, base) {
+  const co = ${blocked ? 'this.thread.z * this.constants.BW + this.thread.x' : 'this.thread.x'};
   ${accumulators(tile)}
   const b0 = Math.floor(base[this.thread.y * 4]);
   const b1 = Math.floor(base[this.thread.y * 4 + 1]);
@@ -122,6 +122,39 @@ const constantsOf = (g: ConvGeometry, tile: Tile) => ({
 const convTile = (be: Backend, columns: number): Tile =>
   withLayout(be, tileFor(be, columns, be.capabilities.fusedMultiplyAdd ? RUNNING_GROUPS : Infinity))
 
+/** A column block's filter should stay in this core's L2 cache (2 MiB here) beside the input rows it meets. */
+const BLOCK_FILTER_BYTES = 512 * 1024
+
+/**
+ * How many column blocks the forward kernel runs its output channels in: 1 (the whole filter per
+ * row tile) unless the filter is over BLOCK_FILTER_BYTES, then the fewest blocks of whole tiles
+ * whose filter slice is under it. The threads then finish every row of one block of output
+ * channels before the next block, so the block's filter stays in cache; in one pass over
+ * all the channels per 4 rows, a filter larger than the L2 cache is read from memory again for
+ * every 4 rows. Only with direct stores (the layout puts each block's columns in place).
+ */
+const filterBlocks = (g: ConvGeometry, tile: Tile): number => {
+  if (!tile.layout) return 1
+  const bytes = 4 * g.kh * g.kw * g.c * g.cout
+  const quad = 4 * tile.groups
+  for (let blocks = 1; blocks <= g.cout / quad; blocks++) {
+    if (g.cout % blocks !== 0 || (g.cout / blocks) % quad !== 0) continue
+    if (bytes / blocks <= BLOCK_FILTER_BYTES) return blocks
+  }
+  return g.cout / quad
+}
+
+/** `tile` over one of `blocks` column blocks: thread.z picks the block, stored in place (outputLayout's layerStride). */
+const blockedTile = (tile: Tile, cout: number, blocks: number): Tile => {
+  const width = cout / blocks
+  const span = width / tile.groups
+  return {
+    groups: tile.groups,
+    span,
+    layout: { rowStride: 4 * cout, layerStride: width, componentOffsets: Array.from({ length: 4 * tile.groups }, (_, i) => (i % 4) * cout + Math.floor(i / 4) * span) },
+  }
+}
+
 const shapeKey = (g: ConvGeometry) => [g.n, g.h, g.w, g.c, g.kh, g.kw, g.cout, g.stride, g.y.before, g.y.after, g.x.before, g.x.after] as const
 
 /**
@@ -148,18 +181,20 @@ const forward = async (g: ConvGeometry, x: Tensor, w: Float32Array, bias: Tensor
   if (overLimit(g.n, per)) {
     return byBatch('conv2d', g.n, per, [g.n, g.y.out, g.x.out, g.cout], (s, c) => forward(batchOf(g, c), batchSlice(x, s, c), w, bias, relu, be))
   }
-  const tile = convTile(be, g.cout)
+  const whole = convTile(be, g.cout)
+  const blocks = filterBlocks(g, whole)
+  const tile = blocks > 1 ? blockedTile(whole, g.cout, blocks) : whole
   const spec = {
-    key: keyOf('conv2d', ...shapeKey(g), relu, tileKey(tile)),
-    source: forwardSource(be, relu, g.c % 2 === 0, tile),
+    key: keyOf('conv2d', ...shapeKey(g), relu, tileKey(tile), blocks),
+    source: forwardSource(be, relu, g.c % 2 === 0, tile, blocks > 1),
     fma: true,
-    output: [tile.span, Math.ceil(g.positions / 4)],
-    constants: constantsOf(g, tile),
+    output: blocks > 1 ? [tile.span, Math.ceil(g.positions / 4), blocks] : [tile.span, Math.ceil(g.positions / 4)],
+    constants: { ...constantsOf(g, tile), BW: g.cout / blocks },
     cellWork: 4 * tile.groups * g.kh * g.kw * g.c,
     ...tileReturn(tile),
   }
   const out = await launch(be, spec, [padNHWC(x, g, 0, 'conv.x'), w, bias?.data ?? new Float32Array(g.cout), windowStarts(g, g.c)], Math.ceil(g.positions / 4) * 4 * g.cout)
-  return Tensor.adopt([g.n, g.y.out, g.x.out, g.cout], tileRows(out, g.positions, tile))
+  return Tensor.adopt([g.n, g.y.out, g.x.out, g.cout], tileRows(out, g.positions, tile, g.cout))
 }
 
 /**

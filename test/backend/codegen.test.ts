@@ -277,6 +277,38 @@ test('outputLayout: Array(n) components stored at x + y·rowStride + offset, on 
   await be.destroy()
 })
 
+test('outputLayout with layerStride: a 3-D output stores thread (x, y, z) at x + y·rowStride + z·layerStride + offset, SIMD and scalar, threaded; a 3-D output without it is refused', async t => {
+  const a = ramp(64)
+  for (const threads of [1, 2]) {
+    const be = createBackendOf('webasm', 'test', threads)
+    for (const [n, width] of [[8, 8], [4, 6]] as const) {
+      const [height, depth] = [3, 2]
+      // thread (x, y, z) returns a[x + y + z] * 10 + c; z picks a block of `width` columns of a [height·n][depth·width] matrix (conv2d's column blocks)
+      const comps = Array.from({ length: n }, (_, c) => `a[this.thread.x + this.thread.y + this.thread.z] * 10 + ${c}`).join(', ')
+      const columns = depth * width
+      const outputLayout = { rowStride: n * columns, layerStride: width, componentOffsets: Array.from({ length: n }, (_, c) => c * columns) }
+      const kernel = be.kernel(`layout3d${n}x${width}`, (gpu: any, settings: any) =>
+        gpu.createKernel(`function (a) { return [${comps}]; }`, { ...settings, output: [width, height, depth], returnType: `Array(${n})`, flatOutput: true, outputLayout, threadMinCells: 4 }))
+      const out = Array.from(await kernel(a) as Float32Array)
+      const expected = new Array<number>(width * height * depth * n)
+      for (let z = 0; z < depth; z++) {
+        for (let y = 0; y < height; y++) {
+          for (let x = 0; x < width; x++) {
+            for (let c = 0; c < n; c++) expected[(y * n + c) * columns + z * width + x] = a[x + y + z]! * 10 + c
+          }
+        }
+      }
+      t.deepEqual(out, expected, `Array(${n}), width ${width}, ${threads} thread(s)`)
+    }
+    await be.destroy()
+  }
+  const be = createBackendOf('webasm', 'test', 1)
+  const flat = be.kernel('layout3dNoStride', (gpu: any, settings: any) =>
+    gpu.createKernel('function (a) { return [a[0], a[1], a[2], a[3]]; }', { ...settings, output: [4, 1, 2], returnType: 'Array(4)', flatOutput: true, outputLayout: { rowStride: 16, componentOffsets: [0, 4, 8, 12] } }))
+  await t.throwsAsync(async () => flat(a), { message: /outputLayout needs a 1-D or 2-D output, or a layerStride/ })
+  await be.destroy()
+})
+
 test('a kernel whose sizes cannot change drops its parsed source once built, and parses again if it must assemble another module', t => {
   const gpu = new GPU({ mode: 'webasm' } as any)
   const a = ramp(64)

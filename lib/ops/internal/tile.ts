@@ -85,6 +85,8 @@ export const untile = (blocked: Float32Array, rows: number, columns: number, til
 export interface TileLayout {
   readonly rowStride: number
   readonly componentOffsets: readonly number[]
+  /** Added per thread.z (a 3-D output: column blocks, see conv2d's filterBlocks). */
+  readonly layerStride?: number
 }
 
 /**
@@ -121,7 +123,6 @@ export const withLayout = (be: Backend, tile: Tile): Tile => {
  * @example
  * const y = tileRows(await launch(be, spec, args, length), positions, tile)
  */
-export const tileRows = (out: Float32Array, rows: number, tile: Tile): Float32Array => {
-  const columns = tile.groups * tile.span
+export const tileRows = (out: Float32Array, rows: number, tile: Tile, columns = tile.groups * tile.span): Float32Array => {
   return !tile.layout ? untile(out, rows, columns, tile) : out.length === rows * columns ? out : out.slice(0, rows * columns)
 }
