@@ -137,11 +137,14 @@ const filterBlocks = (g: ConvGeometry, tile: Tile): number => {
   if (!tile.layout) return 1
   const bytes = 4 * g.kh * g.kw * g.c * g.cout
   const quad = 4 * tile.groups
+  // blocks of whole quads only (a width that is not a multiple of them stays one block)
+  let most = 1
   for (let blocks = 1; blocks <= g.cout / quad; blocks++) {
     if (g.cout % blocks !== 0 || (g.cout / blocks) % quad !== 0) continue
+    most = blocks
     if (bytes / blocks <= BLOCK_FILTER_BYTES) return blocks
   }
-  return g.cout / quad
+  return most
 }
 
 /** `tile` over one of `blocks` column blocks: thread.z picks the block, stored in place (outputLayout's layerStride). */

@@ -121,6 +121,8 @@ export const opCases: readonly OpCase[] = [
   // filters over 512 KiB run their forward in column blocks on webasm (conv2d's filterBlocks): 2 blocks, then 3 of 88 channels
   convCase('1x1 s1 valid 288→512 (a 576 KiB filter: 2 column blocks)', [1, 3, 5, 288], [1, 1, 288, 512], { stride: 1, padding: 'valid' }),
   convCase('3x3 s1 same 64→264 (a 594 KiB filter: 3 column blocks)', [1, 4, 3, 64], [3, 3, 64, 264], { stride: 1, padding: 'same' }),
+  convCase('1x1 s1 valid 2600→50 (a 508 KiB filter of 50 channels: whole quads do not split them, one block)', [1, 2, 3, 2600], [1, 1, 2600, 50], { stride: 1, padding: 'valid' }),
+  convCase('1x1 s1 valid 2700→50 (a 527 KiB filter of 50 channels: one block all the same)', [1, 2, 3, 2700], [1, 1, 2700, 50], { stride: 1, padding: 'valid' }),
   poolCase('max', [2, 9, 9, 4], { size: 3, stride: 2, padding: 'valid' }),
   poolCase('max', [1, 6, 7, 4], { size: 3, stride: 1, padding: 'same' }),
   poolCase('max', [1, 8, 8, 4], { size: 3, stride: 2, padding: 'same' }),
