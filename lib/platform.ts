@@ -75,8 +75,9 @@ let markingAsked = false
  * ArrayBuffer memory (its external-memory limit, not a flag), and a training step allocates
  * gigabytes of tensor data, so incremental marking never stops: 122 cycles and 1.95 s of marking
  * in 8 s of Inception-v4 75×75 batch-8 steps, its concurrent markers contending with the kernels'
- * worker threads for the cores. Atomic marking ran 37 collections in the same 8 s, 0.88 s in all,
- * and the step took 2.43 s instead of 3.05-3.44 (bench/ab-step.ts child runs; docs/performance.md).
+ * worker threads for the cores. Atomic marking ran 37 collections in the same 8 s, 0.78 s of
+ * pauses in all, and the step took 2.50-2.65 s instead of 3.05-3.44 (bench/ab-step.ts child runs;
+ * docs/performance.md).
  * The JavaScript heap it marks is small (30 MiB), so the pauses are short (21 ms on average).
  * The flag is read when a collection starts, so setting it at run time takes effect for the next
  * one. Browsers choose their own collector: there this does nothing.

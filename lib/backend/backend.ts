@@ -113,7 +113,9 @@ export interface KernelSettings {
 const gpuMode = (mode: ConcreteMode): string => (mode === 'webasm' ? 'webasm' : mode)
 
 /**
- * A backend of a mode without probing (tests; createBackend probes).
+ * A backend of a mode without probing (tests; createBackend probes). In Node the first one also
+ * switches V8 to atomic marking for the process (`preferAtomicMarking`; RXCEPTION_INCREMENTAL_GC=1
+ * keeps incremental marking).
  *
  * @example
  * const be = createBackendOf('cpu', 'CPU (plain JavaScript)')

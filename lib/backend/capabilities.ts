@@ -41,6 +41,17 @@ const patchHas = (name: string): boolean => {
   return typeof patchExports[name] === 'function'
 }
 
+/**
+ * Whether this gpu.js stores Array(n) returns by layout, 3-D ones included (patch parts 7 and 14):
+ * a gpu.js patched before part 14 would refuse the convolution's column blocks, so it runs without
+ * direct stores at all.
+ */
+const layoutStores = (): boolean => {
+  if (!patchHas('outputLayoutError')) return false
+  const check = patchExports!.outputLayoutError as (layout: unknown, output: number[], n: number) => string | null
+  return check({ rowStride: 0, layerStride: 2, componentOffsets: [0, 4] }, [2, 1, 2], 2) === null
+}
+
 /** Whether webasm kernels can fuse multiply-adds here (see Capabilities.fusedMultiplyAdd). */
 const relaxedSimd = (env: Env): boolean => {
   const flag = (env.RXCEPTION_FMA ?? '').trim()
@@ -67,7 +78,7 @@ export const capabilitiesOf = (mode: ConcreteMode, limit: Partial<Capabilities> 
   const patched = mode === 'webasm'
   const most: Capabilities = {
     tileGroups: patched && patchHas('arrayReturnSize') ? 3 : 1,
-    directStores: patched && patchHas('outputLayoutError'),
+    directStores: patched && layoutStores(),
     fusedMultiplyAdd: patched && relaxedSimd(env),
   }
   const groups = limit.tileGroups ?? most.tileGroups

@@ -306,6 +306,10 @@ test('outputLayout with layerStride: a 3-D output stores thread (x, y, z) at x +
   const flat = be.kernel('layout3dNoStride', (gpu: any, settings: any) =>
     gpu.createKernel('function (a) { return [a[0], a[1], a[2], a[3]]; }', { ...settings, output: [4, 1, 2], returnType: 'Array(4)', flatOutput: true, outputLayout: { rowStride: 16, componentOffsets: [0, 4, 8, 12] } }))
   await t.throwsAsync(async () => flat(a), { message: /outputLayout needs a 1-D or 2-D output, or a layerStride/ })
+  // blocks of 4 columns one column apart overlap
+  const overlap = be.kernel('layout3dOverlap', (gpu: any, settings: any) =>
+    gpu.createKernel('function (a) { return [a[0], a[1], a[2], a[3]]; }', { ...settings, output: [4, 1, 2], returnType: 'Array(4)', flatOutput: true, outputLayout: { rowStride: 32, layerStride: 3, componentOffsets: [0, 8, 16, 24] } }))
+  await t.throwsAsync(async () => overlap(a), { message: /outputLayout must store every value exactly once/ })
   await be.destroy()
 })
 

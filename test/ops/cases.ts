@@ -118,7 +118,7 @@ export const opCases: readonly OpCase[] = [
   // webasm runs channel counts divisible by 8 or 12 as 2- or 3-group tiles (lib/ops/internal/tile.ts)
   convCase('3x3 s1 valid 12→24 (3-group tiles, 70 positions)', [2, 9, 7, 12], [3, 3, 12, 24], { stride: 1, padding: 'valid' }),
   convCase('3x3 s2 same 24→12 (3-group tiles, stride phases)', [1, 9, 7, 24], [3, 3, 24, 12], { stride: 2, padding: 'same' }),
-  // filters over 512 KiB run their forward in column blocks on webasm (conv2d's filterBlocks): 2 blocks, then 3 of 88 channels
+  // filters over 512 KiB run their forward in column blocks on webasm (conv2d's filterBlocks): 2 blocks, then 3 of 88 channels (2-group tiles, with fused multiply-add; RXCEPTION_FMA=0's 3 groups: 2 of 132)
   convCase('1x1 s1 valid 288→512 (a 576 KiB filter: 2 column blocks)', [1, 3, 5, 288], [1, 1, 288, 512], { stride: 1, padding: 'valid' }),
   convCase('3x3 s1 same 64→264 (a 594 KiB filter: 3 column blocks)', [1, 4, 3, 64], [3, 3, 64, 264], { stride: 1, padding: 'same' }),
   convCase('1x1 s1 valid 2600→50 (a 508 KiB filter of 50 channels: whole quads do not split them, one block)', [1, 2, 3, 2600], [1, 1, 2600, 50], { stride: 1, padding: 'valid' }),

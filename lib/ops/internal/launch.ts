@@ -3,6 +3,7 @@ import { Backend, KernelSettings } from '../../backend'
 import { flatOutput } from '../../backend/output'
 import { tracedCall } from '../../backend/kernel-trace'
 import { kernelLimit } from './split'
+import type { TileLayout } from './tile'
 
 export { MAX_KERNEL_ELEMENTS } from './split'
 
@@ -28,9 +29,10 @@ export interface KernelSpec {
   readonly cellWork?: number
   /**
    * Where an Array(n) return's components are stored (webasm with the code-generator patch only;
-   * see `tileLayout`): component c of thread (x, y) at x + y·rowStride + componentOffsets[c].
+   * see `tileLayout`): component c of thread (x, y, z) at x + y·rowStride + z·layerStride +
+   * componentOffsets[c] (layerStride 0 when absent: 2-D outputs).
    */
-  readonly outputLayout?: { readonly rowStride: number; readonly componentOffsets: readonly number[] }
+  readonly outputLayout?: TileLayout
   /**
    * A reduction whose `acc + a * b` may be fused into one multiply-add (webasm with relaxed SIMD:
    * one rounding instead of two; see Capabilities.fusedMultiplyAdd). Element-wise kernels leave it

@@ -117,12 +117,14 @@ export const withLayout = (be: Backend, tile: Tile): Tile => {
 }
 
 /**
- * A tile kernel's output as row-major [rows][groups · span]: as it is when the kernel stored it with
- * the tile's layout (the rows past `rows`, padding of the last tile, dropped), else untiled.
+ * A tile kernel's output as row-major [rows][columns]: as it is when the kernel stored it with the
+ * tile's layout (the rows past `rows`, padding of the last tile, dropped), else untiled. `columns`
+ * is groups · span unless the layout stores column blocks (conv2d's blocked forward: all of them).
  *
  * @example
  * const y = tileRows(await launch(be, spec, args, length), positions, tile)
  */
 export const tileRows = (out: Float32Array, rows: number, tile: Tile, columns = tile.groups * tile.span): Float32Array => {
+  if (!tile.layout && columns !== tile.groups * tile.span) throw new RangeError(`tileRows: ${columns} columns from an untiled ${tile.groups} × ${tile.span} tile (only a layout stores column blocks)`)
   return !tile.layout ? untile(out, rows, columns, tile) : out.length === rows * columns ? out : out.slice(0, rows * columns)
 }
