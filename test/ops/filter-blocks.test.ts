@@ -1,6 +1,7 @@
 import test from 'ava'
 import { createBackendOf } from '../../lib/backend'
-import { conv2d, convGeometry, filterBlocks } from '../../lib/ops/conv2d'
+import { conv2d, convGeometry } from '../../lib/ops/conv2d'
+import { filterBlocks } from '../../lib/ops/internal/filter-blocks'
 import { Tile } from '../../lib/ops/internal/tile'
 import { keyFromSeed, normal } from '../../lib/tensor'
 
