@@ -64,3 +64,6 @@ export const enableRelaxedSimd = (): void => undefined
 
 /** The browser chooses its own garbage collector (see `./platform.ts`): nothing to do. */
 export const preferAtomicMarking = (_env: Env = NONE): void => undefined
+
+/** The browser has no collector to call: its engine collects when it will (the arena is Node-only). */
+export const collectGarbage = (): void => undefined

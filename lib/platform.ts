@@ -1,5 +1,6 @@
 import { cpus, totalmem } from 'os'
 import { setFlagsFromString } from 'v8'
+import { runInNewContext } from 'vm'
 
 /**
  * What the library needs from the platform it runs on, Node's variant. The browser's
@@ -91,4 +92,22 @@ export const preferAtomicMarking = (env: Env = environment()): void => {
   if (markingAsked || raw === '1') return
   markingAsked = true
   setFlagsFromString('--no-incremental-marking')
+}
+
+let collector: (() => void) | undefined
+/**
+ * A full garbage collection now, for memory the collector cannot see (the webasm tensor arena:
+ * its regions are freed by finalizers of views that only a collection finds unreachable). Node
+ * exposes V8's `gc` once `--expose-gc` is set; setting it at run time takes effect for contexts
+ * made afterwards, so the function is taken from a new context.
+ *
+ * @example
+ * collectGarbage()
+ */
+export const collectGarbage = (): void => {
+  if (!collector) {
+    setFlagsFromString('--expose-gc')
+    collector = runInNewContext('gc') as () => void
+  }
+  collector()
 }

@@ -3,7 +3,8 @@ import { mayHaveGpu, Probe, probeHeadlessGL, probeWebAssembly, probeWebGL, probe
 import { attachPool, poolSizeFromEnv, retireKernel, sharedPool, SharedPool } from './worker-pool'
 import { cacheBudgetFromEnv, maxKernelsFromEnv } from './cache-budget'
 import { Env, environment, preferAtomicMarking } from '../platform'
-import { Capabilities, capabilitiesOf } from './capabilities'
+import { Capabilities, capabilitiesOf, relocatableRegions } from './capabilities'
+import { Arena, createArena, residentFromEnv } from './arena'
 
 /**
  * The backend's one worker pool, made on first use. Workers keep their own instance of every
@@ -90,6 +91,8 @@ export interface Backend {
   readonly threads: number
   /** What its kernels can do beyond stock gpu.js (wide tiles, direct stores), found at creation. */
   readonly capabilities: Capabilities
+  /** webasm with resident tensors (RXCEPTION_RESIDENT=1): the one memory its kernels share, see `Arena`. */
+  readonly arena?: Arena
   /** The compiled kernel for `key`, built on first use; `bytes` is what one call holds (arguments and output). */
   kernel(key: string, build: (gpu: GPU, settings: KernelSettings) => unknown, bytes?: number): Kernel
   destroy(): Promise<void>
@@ -108,6 +111,8 @@ export interface KernelSettings {
   readonly tactic: 'precision'
   readonly dynamicOutput: false
   readonly dynamicArguments: false
+  /** webasm with resident tensors: the backend's arena (patch part 15). */
+  readonly arena?: Arena
 }
 
 const gpuMode = (mode: ConcreteMode): string => (mode === 'webasm' ? 'webasm' : mode)
@@ -122,6 +127,7 @@ const gpuMode = (mode: ConcreteMode): string => (mode === 'webasm' ? 'webasm' : 
  */
 export const createBackendOf = (
   mode: ConcreteMode, device: string, threads = poolSizeFromEnv(), cacheBudget = cacheBudgetFromEnv(), limit: Partial<Capabilities> = {}, maxKernels = maxKernelsFromEnv(),
+  resident = residentFromEnv(),
 ): Backend => {
   // tensors are ArrayBuffers, allocated by the gigabyte: see preferAtomicMarking
   preferAtomicMarking()
@@ -133,6 +139,7 @@ export const createBackendOf = (
   // one pool for every kernel of this backend (see worker-pool.ts); made when the first kernel is
   const pool = mode === 'webasm' ? poolHolder(threads) : undefined
   let released = 0 // bytes evicted whose memory the pool's workers may still hold
+  const arena = mode === 'webasm' && resident && relocatableRegions() ? createArena() : undefined
   const settings: KernelSettings = {
     precision: 'single',
     asyncMode: true,
@@ -140,6 +147,7 @@ export const createBackendOf = (
     tactic: 'precision',
     dynamicOutput: false,
     dynamicArguments: false,
+    ...(arena ? { arena } : {}),
   }
   /**
    * Evicts least recently used idle kernels until `incoming` more bytes fit the budget and one
@@ -172,6 +180,7 @@ export const createBackendOf = (
     cacheBudget,
     maxKernels,
     capabilities,
+    ...(arena ? { arena } : {}),
     kernel(key, build, bytes = 0) {
       let c = cache.get(key)
       if (c) {

@@ -89,3 +89,19 @@ export const capabilitiesOf = (mode: ConcreteMode, limit: Partial<Capabilities> 
   if (limit.fusedMultiplyAdd && !most.fusedMultiplyAdd) throw new RangeError(`backend ${mode}: fused multiply-add needs webasm with the patched gpu.js and relaxed SIMD (RXCEPTION_FMA is not 0)`)
   return { tileGroups: groups, directStores: limit.directStores ?? most.directStores, fusedMultiplyAdd: limit.fusedMultiplyAdd ?? most.fusedMultiplyAdd }
 }
+
+/**
+ * Whether this gpu.js's WebAssembly kernels can run over an arena (patch part 15, relocatable
+ * regions): a gpu.js patched before it would ignore the setting and copy as before.
+ *
+ * @example
+ * relocatableRegions() // true with this package's patch applied
+ */
+export const relocatableRegions = (): boolean => {
+  try {
+    const kernel = gpujsModule<{ WebAssemblyKernel?: { prototype: Record<string, unknown> } }>('src/backend/web-assembly/kernel.js')
+    return typeof kernel.WebAssemblyKernel?.prototype.computeArenaLayout === 'function'
+  } catch {
+    return false
+  }
+}

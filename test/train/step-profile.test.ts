@@ -6,13 +6,10 @@ import * as path from 'path'
 import { promisify } from 'util'
 import { KernelTrace, markPhase, traceKernels } from '../../lib/backend'
 import { gpujsModule } from '../../lib/backend/gpujs'
-import { rmsproptf } from '../../lib/optim'
-import { constant } from '../../lib/schedule'
-import { keyFromSeed, uniform } from '../../lib/tensor'
 import { flatten } from '../../lib/tree'
-import { STEP_PARTS, TrainState, partOf, profileLines, profileOf, trainStep } from '../../lib/train'
+import { STEP_PARTS, partOf, profileLines, profileOf } from '../../lib/train'
 import { backendFor } from '../helpers/backends'
-import { tinyNet } from '../helpers/tiny'
+import { tinyTraining } from '../helpers/tiny'
 
 test('kernel keys map to the parts of a step', t => {
   t.is(partOf('backward', 'conv2d.dw(8,17,17,64,3,3,96,1,0,0,0,0,false,3d)'), 'filter gradient')
@@ -51,13 +48,7 @@ test('kernels running at the same time share the interval, and the parts add up 
 
 test('webasm: a traced training step records every kernel call, its phases and the copies, and leaves the kernels as they were', async t => {
   const be = await backendFor('webasm')
-  const net = tinyNet(3)
-  const x = uniform(keyFromSeed(5), [4, 6, 6, 1])
-  const { params, state } = net.init(keyFromSeed(1), x.shape)
-  const optimizer = rmsproptf({ weightDecay: 4e-5 })
-  const step = trainStep({ net, optimizer, schedule: constant(0.045), classes: 3, smoothing: 0.1, backend: be })
-  const batch = { x, labels: [0, 1, 2, 0], indices: [0, 1, 2, 3], valid: 4 }
-  const st0: TrainState = { params, state, opt: optimizer.init(params), step: 0, key: keyFromSeed(2) }
+  const { x, params, step, batch, st0 } = tinyTraining(be)
   const plain = await step(st0, batch)
   const calls = be.stats.calls
   const { value: traced, trace } = await traceKernels(be, () => step(st0, batch))

@@ -68,6 +68,13 @@ export const launch = async (be: Backend, spec: KernelSpec, args: readonly unkno
     } as any),
     bytes,
   )
+  // resident tensors: the collection that frees dead ones runs before a call, never inside it;
+  // scratch arguments may be refilled while it waits (see scratch.ts), so they are copied first
+  if (be.arena?.due(4 * length)) {
+    const held = args.map(a => (a instanceof Float32Array && be.arena!.offsetOf(a, 0) < 0 ? a.slice() : a))
+    await be.arena.collect()
+    return flatOutput(await tracedCall(be, spec.key, () => kernel(...held)), length)
+  }
   return flatOutput(await tracedCall(be, spec.key, () => kernel(...args)), length)
 }
 

@@ -126,5 +126,5 @@ export const withLayout = (be: Backend, tile: Tile): Tile => {
  */
 export const tileRows = (out: Float32Array, rows: number, tile: Tile, columns = tile.groups * tile.span): Float32Array => {
   if (!tile.layout && columns !== tile.groups * tile.span) throw new RangeError(`tileRows: ${columns} columns from an untiled ${tile.groups} × ${tile.span} tile (only a layout stores column blocks)`)
-  return !tile.layout ? untile(out, rows, columns, tile) : out.length === rows * columns ? out : out.slice(0, rows * columns)
+  return !tile.layout ? untile(out, rows, columns, tile) : out.length === rows * columns ? out : out.subarray(0, rows * columns)
 }

@@ -1,0 +1,268 @@
+import { collectGarbage, Env, environment } from '../platform'
+
+/**
+ * One shared WebAssembly memory in which the webasm backend's tensors live (issue 19, item 2):
+ * every kernel of the backend imports it (patch part 15, relocatable regions), reads a resident
+ * argument where it lies and writes its output into a fresh region of it, returned as a view.
+ * So an op's output is the next op's input without a copy through JavaScript, and no output is
+ * fresh ArrayBuffer memory. Tensors stay immutable: a region is never written after its kernel
+ * returns, and it is freed only when no view of it is left (a FinalizationRegistry on an owner
+ * object that every view of the region, subarrays included, holds).
+ *
+ * The garbage collector does not see this memory, so the arena asks for a collection itself
+ * once `collectEvery` bytes have been allocated since the last one (as V8 does for every 64 MiB
+ * of ArrayBuffer memory), and when an allocation does not fit: memory stays bounded by the live
+ * tensors plus that much garbage. WebAssembly memory never shrinks: its size is the high-water
+ * mark of the run.
+ *
+ * @example
+ * const arena = createArena()
+ * const at = arena.alloc(4 * 1024)
+ * const view = arena.view(at, 1024) // a Float32Array over the region; freed once unreachable
+ */
+export interface Arena {
+  readonly memory: WebAssembly.Memory
+  readonly maximumPages: number
+  /** A region of at least `bytes` bytes (64-byte aligned, 16 bytes of slack after it); grows the memory as needed. */
+  alloc(bytes: number): number
+  /** Returns a region from alloc (a view's region is freed by the arena when its views are gone). */
+  free(offset: number): void
+  /** The byte offset of `array` in this arena when it is a view of it holding at least `length` values, else -1. */
+  offsetOf(array: unknown, length: number): number
+  /** A Float32Array over a region alloc returned; the region is freed when it and every subarray of it are unreachable. */
+  view(offset: number, length: number): Float32Array
+  /** Views of the whole memory as it is now (a grown memory has a new buffer). */
+  f32(): Float32Array
+  i32(): Int32Array
+  /** Whether a collection is due before a call that allocates `bytes`: `collectEvery` bytes allocated since the last, or `bytes` fitting neither the free regions nor the memory's growth. */
+  due(bytes: number): boolean
+  /** A full collection, then a turn for the finalizers to free the regions of unreachable views. */
+  collect(): Promise<void>
+  readonly stats: ArenaStats
+}
+
+/**
+ * What an arena holds and has done, for tests and benchmarks.
+ *
+ * @example
+ * const { liveBytes, pages } = arena.stats
+ */
+export interface ArenaStats {
+  /** Bytes in regions not yet freed. */
+  liveBytes: number
+  /** Regions not yet freed. */
+  liveRegions: number
+  /** Pages (64 KiB) the memory has. */
+  pages: number
+  /** Collections the arena asked for. */
+  collections: number
+  /** Regions freed by the finalizer (their views were collected). */
+  finalized: number
+}
+
+const PAGE = 65536
+const ALIGN = 64
+/** Unmasked SIMD reads may run up to 12 bytes past an array's end (patch part 13). */
+const SLACK = 16
+/** 4 GiB: a 32-bit memory's whole address space. */
+export const MAX_ARENA_PAGES = 65536
+
+/** A region's owner: held by every view of it, so its collection means no view is left. */
+class Owner {
+  constructor(readonly offset: number) {}
+}
+
+/** Each view's owner: a view keeps its entry (and so the owner) alive, and shows no extra property. */
+const owners = new WeakMap<Float32Array, Owner>()
+
+/**
+ * A Float32Array whose subarrays hold the owner of the region they look into (a plain subarray
+ * would not, and the region could be freed under it). Other derived arrays (slice, map) are
+ * copies in ordinary memory. Named Float32Array: it is one to every reader and comparison.
+ */
+class ResidentArray extends Float32Array {
+  override subarray(begin?: number, end?: number): Float32Array<ArrayBuffer> {
+    const view = super.subarray(begin, end)
+    const owner = owners.get(this)
+    if (owner) owners.set(view, owner)
+    return view
+  }
+}
+Object.defineProperty(ResidentArray, 'name', { value: 'Float32Array' })
+
+/** Free regions, sorted by start, adjacent ones merged. */
+interface Span {
+  start: number
+  size: number
+}
+
+const roundUp = (n: number, to: number) => Math.ceil(n / to) * to
+
+/**
+ * An arena over a new shared memory.
+ *
+ * @example
+ * const arena = createArena({ maximumPages: 16384, collectEvery: 256 * 2 ** 20 })
+ */
+export const createArena = (opts: { maximumPages?: number; initialPages?: number; collectEvery?: number } = {}): Arena => {
+  const maximumPages = opts.maximumPages ?? MAX_ARENA_PAGES
+  const collectEvery = opts.collectEvery ?? 512 * 2 ** 20
+  const memory = new WebAssembly.Memory({ initial: opts.initialPages ?? 256, maximum: maximumPages, shared: true })
+  let buffer = memory.buffer
+  let f32 = new Float32Array(buffer)
+  let i32 = new Int32Array(buffer)
+  // every buffer object this memory has had: views made before a growth keep the old one
+  const buffers = new WeakSet<ArrayBufferLike>([buffer])
+  const free: Span[] = [{ start: ALIGN, size: buffer.byteLength - ALIGN - SLACK }]
+  const sizes = new Map<number, number>()
+  const stats: ArenaStats = { liveBytes: 0, liveRegions: 0, pages: buffer.byteLength / PAGE, collections: 0, finalized: 0 }
+  let sinceCollect = 0
+
+  const refresh = () => {
+    if (memory.buffer.byteLength === buffer.byteLength) return
+    buffer = memory.buffer
+    buffers.add(buffer)
+    f32 = new Float32Array(buffer)
+    i32 = new Int32Array(buffer)
+    stats.pages = buffer.byteLength / PAGE
+  }
+
+  const release = (start: number, size: number) => {
+    // binary search for the first span after `start`, then merge with its neighbours
+    let lo = 0
+    let hi = free.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (free[mid].start < start) lo = mid + 1
+      else hi = mid
+    }
+    const before = free[lo - 1]
+    const after = free[lo]
+    if (before && before.start + before.size === start) {
+      before.size += size
+      if (after && before.start + before.size === after.start) {
+        before.size += after.size
+        free.splice(lo, 1)
+      }
+    } else if (after && start + size === after.start) {
+      after.start = start
+      after.size += size
+    } else {
+      free.splice(lo, 0, { start, size })
+    }
+  }
+
+  const grow = (size: number): boolean => {
+    const pages = stats.pages
+    if (pages >= maximumPages) return false
+    const wanted = Math.min(maximumPages - pages, Math.max(Math.ceil((size + SLACK) / PAGE), Math.ceil(pages / 2)))
+    if (Math.ceil((size + SLACK) / PAGE) > wanted) return false
+    const oldEnd = buffer.byteLength - SLACK
+    memory.grow(wanted)
+    refresh()
+    release(oldEnd, buffer.byteLength - SLACK - oldEnd)
+    return true
+  }
+
+  const take = (size: number): number => {
+    for (let i = 0; i < free.length; i++) {
+      const span = free[i]
+      if (span.size < size) continue
+      const start = span.start
+      if (span.size === size) free.splice(i, 1)
+      else {
+        span.start += size
+        span.size -= size
+      }
+      return start
+    }
+    return -1
+  }
+
+  const largestFree = () => free.reduce((m, s) => Math.max(m, s.size), 0)
+
+  const alloc = (bytes: number): number => {
+    const size = roundUp(Math.max(bytes, 1) + SLACK, ALIGN)
+    let start = take(size)
+    while (start < 0 && grow(size)) start = take(size)
+    if (start < 0) {
+      throw new RangeError(`webasm: the tensor memory is full (${(stats.liveBytes / 2 ** 20).toFixed(0)} MiB live of ${(maximumPages * PAGE / 2 ** 20).toFixed(0)} MiB): use a smaller batch, or RXCEPTION_RESIDENT=0 to give each kernel its own memory`)
+    }
+    sizes.set(start, size)
+    stats.liveBytes += size
+    stats.liveRegions++
+    sinceCollect += size
+    return start
+  }
+
+  const freeRegion = (offset: number) => {
+    const size = sizes.get(offset)
+    if (size === undefined) throw new Error(`webasm arena: no region at ${offset} to free`)
+    sizes.delete(offset)
+    stats.liveBytes -= size
+    stats.liveRegions--
+    release(offset, size)
+  }
+
+  const registry = new FinalizationRegistry<number>(offset => {
+    stats.finalized++
+    freeRegion(offset)
+  })
+
+  const collect = async () => {
+    stats.collections++
+    sinceCollect = 0
+    collectGarbage()
+    // finalizers run as tasks after the collection: let them
+    await new Promise<void>(resolve => setTimeout(resolve, 0))
+    await new Promise<void>(resolve => setTimeout(resolve, 0))
+  }
+
+  return {
+    memory,
+    maximumPages,
+    stats,
+    alloc,
+    free: freeRegion,
+    offsetOf(array, length) {
+      if (!(array instanceof Float32Array) || !buffers.has(array.buffer) || array.length < length) return -1
+      return array.byteOffset
+    },
+    view(offset, length) {
+      refresh()
+      const view = new ResidentArray(buffer, offset, length)
+      const owner = new Owner(offset)
+      owners.set(view, owner)
+      registry.register(owner, offset)
+      return view
+    },
+    f32: () => {
+      refresh()
+      return f32
+    },
+    i32: () => {
+      refresh()
+      return i32
+    },
+    due(bytes) {
+      // a region that fits neither the free spans nor the memory's growth waits for the garbage
+      const fits = largestFree() >= bytes + SLACK + ALIGN || stats.pages + Math.ceil((bytes + 2 * SLACK) / PAGE) <= maximumPages
+      return sinceCollect >= collectEvery || !fits
+    },
+    collect,
+  }
+}
+
+/**
+ * Whether webasm backends keep their tensors in one arena (RXCEPTION_RESIDENT=1) or give each
+ * kernel its own memory and copy (the default until the arena is measured to pay everywhere).
+ *
+ * @example
+ * residentFromEnv({ RXCEPTION_RESIDENT: '1' }) // true
+ */
+export const residentFromEnv = (env: Env = environment()): boolean => {
+  const v = env.RXCEPTION_RESIDENT
+  if (v === undefined || v === '' || v === '0') return false
+  if (v === '1') return true
+  throw new RangeError(`RXCEPTION_RESIDENT: expected 0 or 1, got ${JSON.stringify(v)}`)
+}
