@@ -84,9 +84,9 @@ const runCase = (c: BenchCase, budget: number): Promise<CaseOutcome> =>
       outcome.error = `stopped after the ${budget} s budget${outcome.check ? ' (the check had passed)' : ''}: slower than ${c.batch}/${budget} images/s`
       child.kill('SIGKILL')
     }, budget * 1000)
-    child.on('close', code => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer)
-      if (!outcome.result && !outcome.error) outcome.error = `exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`
+      if (!outcome.result && !outcome.error) outcome.error = `${code === null ? `killed by ${signal}` : `exited ${code}`}: ${stderr.trim().split('\n').pop() ?? ''}`
       resolve(outcome)
     })
   })

@@ -1,4 +1,4 @@
-import { collectGarbage, Env, environment } from '../platform'
+import { PLATFORM, collectGarbage, Env, environment } from '../platform'
 
 /**
  * One shared WebAssembly memory in which the webasm backend's tensors live (issue 19, item 2):
@@ -10,10 +10,10 @@ import { collectGarbage, Env, environment } from '../platform'
  * object that every view of the region, subarrays included, holds).
  *
  * The garbage collector does not see this memory, so the arena asks for a collection itself
- * once `collectEvery` bytes have been allocated since the last one (as V8 does for every 64 MiB
- * of ArrayBuffer memory), and when an allocation does not fit: memory stays bounded by the live
- * tensors plus that much garbage. WebAssembly memory never shrinks: its size is the high-water
- * mark of the run.
+ * once it has allocated as many bytes since the last one as are live, and at least
+ * `collectEvery` (256 MiB: each collection is a full one, 10-20 ms), and when an allocation does
+ * not fit: memory stays within the live tensors plus that much garbage. WebAssembly memory never
+ * shrinks: its size is the high-water mark of the run.
  *
  * @example
  * const arena = createArena()
@@ -34,8 +34,10 @@ export interface Arena {
   /** Views of the whole memory as it is now (a grown memory has a new buffer). */
   f32(): Float32Array
   i32(): Int32Array
-  /** Whether a collection is due before a call that allocates `bytes`: `collectEvery` bytes allocated since the last, or `bytes` fitting neither the free regions nor the memory's growth. */
-  due(bytes: number): boolean
+  /** Whether regions of these sizes fit now: in the free regions, or in what the memory may still grow by. */
+  fits(regions: readonly number[]): boolean
+  /** Whether a collection is due before a call that allocates these regions: as many bytes allocated since the last as are live (at least `collectEvery`), or the regions not fitting. */
+  due(regions: readonly number[]): boolean
   /** A full collection, then a turn for the finalizers to free the regions of unreachable views. */
   collect(): Promise<void>
   readonly stats: ArenaStats
@@ -72,20 +74,32 @@ class Owner {
   constructor(readonly offset: number) {}
 }
 
-/** Each view's owner: a view keeps its entry (and so the owner) alive, and shows no extra property. */
-const owners = new WeakMap<Float32Array, Owner>()
+/** %TypedArray%.prototype.subarray's index rule: an integer, negative from the end, clamped to [0, n]. */
+function clampIndex(i: number, n: number): number {
+  const t = Math.trunc(i) || 0
+  return t < 0 ? Math.max(n + t, 0) : Math.min(t, n)
+}
 
 /**
  * A Float32Array whose subarrays hold the owner of the region they look into (a plain subarray
- * would not, and the region could be freed under it). Other derived arrays (slice, map) are
- * copies in ordinary memory. Named Float32Array: it is one to every reader and comparison.
+ * would not, and the region could be freed under it). The owner is a private field: invisible to
+ * readers and comparisons (a WeakMap entry or a symbol property cost 2-3× a subarray call, and a
+ * convolution's gradient takes one per position). Other derived arrays (slice, map) are copies in
+ * ordinary memory. Named Float32Array: it is one to every reader.
  */
 class ResidentArray extends Float32Array {
-  override subarray(begin?: number, end?: number): Float32Array<ArrayBuffer> {
-    const view = super.subarray(begin, end)
-    const owner = owners.get(this)
-    if (owner) owners.set(view, owner)
+  #owner: Owner | undefined
+
+  static over(buffer: ArrayBufferLike, offset: number, length: number, owner: Owner | undefined): ResidentArray {
+    const view = new ResidentArray(buffer as ArrayBuffer, offset, length)
+    view.#owner = owner
     return view
+  }
+
+  override subarray(begin = 0, end = this.length): Float32Array<ArrayBuffer> {
+    const n = this.length
+    const b = clampIndex(begin, n)
+    return ResidentArray.over(this.buffer, this.byteOffset + 4 * b, Math.max(clampIndex(end, n) - b, 0), this.#owner) as unknown as Float32Array<ArrayBuffer>
   }
 }
 Object.defineProperty(ResidentArray, 'name', { value: 'Float32Array' })
@@ -106,7 +120,7 @@ const roundUp = (n: number, to: number) => Math.ceil(n / to) * to
  */
 export const createArena = (opts: { maximumPages?: number; initialPages?: number; collectEvery?: number } = {}): Arena => {
   const maximumPages = opts.maximumPages ?? MAX_ARENA_PAGES
-  const collectEvery = opts.collectEvery ?? 512 * 2 ** 20
+  const collectEvery = opts.collectEvery ?? 256 * 2 ** 20
   const memory = new WebAssembly.Memory({ initial: opts.initialPages ?? 256, maximum: maximumPages, shared: true })
   let buffer = memory.buffer
   let f32 = new Float32Array(buffer)
@@ -179,11 +193,37 @@ export const createArena = (opts: { maximumPages?: number; initialPages?: number
     return -1
   }
 
-  const largestFree = () => free.reduce((m, s) => Math.max(m, s.size), 0)
+  /** Conservative: each region in the largest free span together, or all of them in the growth left. */
+  /**
+   * Freed regions wait in bins of their exact size (a training step frees and allocates the same
+   * sizes every step: O(1) instead of a first-fit walk over a fragmented list); they go back to
+   * the list, merged with their neighbours, when an allocation finds no room otherwise.
+   */
+  const bins = new Map<number, number[]>()
+  let binnedBytes = 0
+  const flushBins = () => {
+    for (const [size, starts] of bins) for (const start of starts) release(start, size)
+    bins.clear()
+    binnedBytes = 0
+  }
+
+  const fits = (regions: readonly number[]): boolean => {
+    const need = regions.reduce((n, r) => n + roundUp(r + SLACK, ALIGN), 0)
+    if ((maximumPages - stats.pages) * PAGE >= need + SLACK) return true
+    flushBins()
+    return free.reduce((m, s) => Math.max(m, s.size), 0) >= need
+  }
 
   const alloc = (bytes: number): number => {
     const size = roundUp(Math.max(bytes, 1) + SLACK, ALIGN)
-    let start = take(size)
+    const bin = bins.get(size)
+    let start = bin !== undefined && bin.length > 0 ? bin.pop()! : -1
+    if (start >= 0) binnedBytes -= size
+    else start = take(size)
+    if (start < 0 && binnedBytes > 0) {
+      flushBins()
+      start = take(size)
+    }
     while (start < 0 && grow(size)) start = take(size)
     if (start < 0) {
       throw new RangeError(`webasm: the tensor memory is full (${(stats.liveBytes / 2 ** 20).toFixed(0)} MiB live of ${(maximumPages * PAGE / 2 ** 20).toFixed(0)} MiB): use a smaller batch, or RXCEPTION_RESIDENT=0 to give each kernel its own memory`)
@@ -201,7 +241,10 @@ export const createArena = (opts: { maximumPages?: number; initialPages?: number
     sizes.delete(offset)
     stats.liveBytes -= size
     stats.liveRegions--
-    release(offset, size)
+    const bin = bins.get(size)
+    if (bin) bin.push(offset)
+    else bins.set(size, [offset])
+    binnedBytes += size
   }
 
   const registry = new FinalizationRegistry<number>(offset => {
@@ -225,14 +268,14 @@ export const createArena = (opts: { maximumPages?: number; initialPages?: number
     alloc,
     free: freeRegion,
     offsetOf(array, length) {
-      if (!(array instanceof Float32Array) || !buffers.has(array.buffer) || array.length < length) return -1
+      // every view of the arena is a ResidentArray: the prototype check turns the others away first
+      if (!(array instanceof ResidentArray) || array.length < length || !buffers.has(array.buffer)) return -1
       return array.byteOffset
     },
     view(offset, length) {
       refresh()
-      const view = new ResidentArray(buffer, offset, length)
       const owner = new Owner(offset)
-      owners.set(view, owner)
+      const view = ResidentArray.over(buffer, offset, length, owner)
       registry.register(owner, offset)
       return view
     },
@@ -244,25 +287,25 @@ export const createArena = (opts: { maximumPages?: number; initialPages?: number
       refresh()
       return i32
     },
-    due(bytes) {
-      // a region that fits neither the free spans nor the memory's growth waits for the garbage
-      const fits = largestFree() >= bytes + SLACK + ALIGN || stats.pages + Math.ceil((bytes + 2 * SLACK) / PAGE) <= maximumPages
-      return sinceCollect >= collectEvery || !fits
-    },
+    fits,
+    due: regions => sinceCollect >= Math.max(collectEvery, stats.liveBytes) || !fits(regions),
     collect,
   }
 }
 
 /**
  * Whether webasm backends keep their tensors in one arena (RXCEPTION_RESIDENT=1) or give each
- * kernel its own memory and copy (the default until the arena is measured to pay everywhere).
+ * kernel its own memory and copy its arguments in and its output out (the default, and 0). Off by
+ * default while one fault is open: Inception-ResNet-v2 299 inference over the arena ended by a
+ * signal, without a message, in 2 of about 20 benchmark runs (docs/performance.md). Never in a
+ * browser, where nothing can ask for the collections that free its regions.
  *
  * @example
- * residentFromEnv({ RXCEPTION_RESIDENT: '1' }) // true
+ * residentFromEnv({ RXCEPTION_RESIDENT: '1' }) // true in Node
  */
 export const residentFromEnv = (env: Env = environment()): boolean => {
   const v = env.RXCEPTION_RESIDENT
   if (v === undefined || v === '' || v === '0') return false
-  if (v === '1') return true
+  if (v === '1') return PLATFORM === 'node'
   throw new RangeError(`RXCEPTION_RESIDENT: expected 0 or 1, got ${JSON.stringify(v)}`)
 }

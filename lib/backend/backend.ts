@@ -91,7 +91,7 @@ export interface Backend {
   readonly threads: number
   /** What its kernels can do beyond stock gpu.js (wide tiles, direct stores), found at creation. */
   readonly capabilities: Capabilities
-  /** webasm with resident tensors (RXCEPTION_RESIDENT=1): the one memory its kernels share, see `Arena`. */
+  /** webasm's tensors in one memory its kernels share (see `Arena`; RXCEPTION_RESIDENT=1 in Node). */
   readonly arena?: Arena
   /** The compiled kernel for `key`, built on first use; `bytes` is what one call holds (arguments and output). */
   kernel(key: string, build: (gpu: GPU, settings: KernelSettings) => unknown, bytes?: number): Kernel
@@ -127,7 +127,7 @@ const gpuMode = (mode: ConcreteMode): string => (mode === 'webasm' ? 'webasm' : 
  */
 export const createBackendOf = (
   mode: ConcreteMode, device: string, threads = poolSizeFromEnv(), cacheBudget = cacheBudgetFromEnv(), limit: Partial<Capabilities> = {}, maxKernels = maxKernelsFromEnv(),
-  resident = residentFromEnv(),
+  resident: boolean | Arena = residentFromEnv(),
 ): Backend => {
   // tensors are ArrayBuffers, allocated by the gigabyte: see preferAtomicMarking
   preferAtomicMarking()
@@ -139,7 +139,7 @@ export const createBackendOf = (
   // one pool for every kernel of this backend (see worker-pool.ts); made when the first kernel is
   const pool = mode === 'webasm' ? poolHolder(threads) : undefined
   let released = 0 // bytes evicted whose memory the pool's workers may still hold
-  const arena = mode === 'webasm' && resident && relocatableRegions() ? createArena() : undefined
+  const arena = mode !== 'webasm' || !resident || !relocatableRegions() ? undefined : resident === true ? createArena() : resident
   const settings: KernelSettings = {
     precision: 'single',
     asyncMode: true,

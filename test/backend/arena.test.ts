@@ -8,23 +8,29 @@ import { tinyTraining } from '../helpers/tiny'
 
 const KiB = 1024
 
-test('arena: freed neighbours merge, a region too large for the memory grows it, a full arena is one line naming RXCEPTION_RESIDENT', t => {
-  const arena = createArena({ initialPages: 1, maximumPages: 8 })
-  const a = arena.alloc(10 * KiB)
-  const b = arena.alloc(10 * KiB)
-  const c = arena.alloc(10 * KiB)
+test('arena: a freed region is reused at its size; freed neighbours merge when nothing else fits; the memory grows; a full arena is one line naming RXCEPTION_RESIDENT', t => {
+  const fixed = createArena({ initialPages: 1, maximumPages: 1 })
+  const a = fixed.alloc(20 * KiB)
+  const b = fixed.alloc(20 * KiB)
+  const c = fixed.alloc(20 * KiB)
   t.true(a < b && b < c, 'first fit from the start')
-  t.is(arena.stats.liveRegions, 3)
-  arena.free(b)
-  arena.free(a)
-  t.is(arena.alloc(20 * KiB), a, 'the two freed regions merged into one that holds both sizes')
-  t.is(arena.stats.pages, 1)
-  arena.alloc(100 * KiB)
-  t.true(arena.stats.pages > 1, 'the memory grew')
-  t.throws(() => arena.alloc(600 * KiB), { message: /^webasm: the tensor memory is full .*RXCEPTION_RESIDENT=0/ })
-  t.throws(() => arena.free(c + 64), { message: /no region/ })
-  t.true(arena.due(600 * KiB), 'a region that cannot fit makes a collection due')
-  t.false(arena.due(KiB))
+  t.is(fixed.stats.liveRegions, 3)
+  fixed.free(b)
+  t.is(fixed.alloc(20 * KiB), b, 'the same size takes the freed region')
+  fixed.free(b)
+  fixed.free(a)
+  t.false(fixed.due([KiB]), 'a small region fits the free space')
+  t.is(fixed.alloc(40 * KiB), a, 'the two freed neighbours merged into one that holds both')
+  t.throws(() => fixed.alloc(20 * KiB), { message: /^webasm: the tensor memory is full .*RXCEPTION_RESIDENT=0/ })
+  t.throws(() => fixed.free(c + 64), { message: /no region/ })
+  t.true(fixed.due([20 * KiB]), 'a region that cannot fit makes a collection due')
+  t.false(fixed.fits([20 * KiB]))
+
+  const growing = createArena({ initialPages: 1, maximumPages: 8 })
+  growing.alloc(100 * KiB)
+  t.true(growing.stats.pages > 1, 'the memory grew')
+  t.true(growing.fits([300 * KiB]), 'room to grow counts')
+  t.false(growing.fits([600 * KiB]))
 })
 
 test('arena: a region lives while any view of it does (subarrays too) and is freed by the collection after the last is gone', async t => {
@@ -50,7 +56,7 @@ test('arena: a region lives while any view of it does (subarrays too) and is fre
   t.is(arena.stats.liveBytes, 0)
 })
 
-test('RXCEPTION_RESIDENT: 1 turns the arena on, 0 or unset leaves it off, anything else is refused', t => {
+test('RXCEPTION_RESIDENT: 1 keeps tensors in the arena, 0 or unset does not; anything else is refused', t => {
   t.true(residentFromEnv({ RXCEPTION_RESIDENT: '1' }))
   t.false(residentFromEnv({ RXCEPTION_RESIDENT: '0' }))
   t.false(residentFromEnv({}))
@@ -99,4 +105,20 @@ test('webasm over an arena: a training step gives the copying backend\'s paramet
   const b = await step(true)
   t.deepEqual(b.losses, a.losses)
   t.deepEqual(b.params, a.params)
+})
+
+test('webasm over a full arena: a call that does not fit after a collection runs in a memory of its own, with the same bits', async t => {
+  const x = normal(keyFromSeed(4), [2, 16, 16, 32])
+  const w = normal(keyFromSeed(5), [1, 1, 32, 64]) // an output of 128 KiB
+  const plain = createBackendOf('webasm', 'test', 2, undefined, {}, undefined, false)
+  const small = createArena({ initialPages: 1, maximumPages: 2 })
+  const resident = createBackendOf('webasm', 'test', 2, undefined, {}, undefined, small)
+  t.is(resident.arena, small)
+  const a = await conv2d(x, w, undefined, {}, plain)
+  const b = await conv2d(x, w, undefined, {}, resident)
+  t.deepEqual(Array.from(b.data), Array.from(a.data))
+  t.is(small.offsetOf(b.data, 0), -1, 'the output was copied out of the kernel\'s own memory')
+  t.true(small.stats.collections >= 1, 'a collection was tried first')
+  await plain.destroy()
+  await resident.destroy()
 })

@@ -57,7 +57,9 @@ test('webasm: a traced training step records every kernel call, its phases and t
   const tracedParams = new Map(flatten(traced.state.params))
   for (const [path, v] of flatten(plain.state.params)) t.deepEqual(tracedParams.get(path)!.data, v.data, `${path}: traced as untraced`)
   t.is(traced.loss, plain.loss)
-  t.true(trace.copies !== null && trace.copies.inValues > x.size && trace.copies.outValues > 0, 'webasm counts its copies')
+  t.true(trace.copies !== null && trace.copies.inValues > x.size, 'webasm counts its copies in (the batch is not resident)')
+  // over the arena (Node's default) outputs stay where the kernel wrote them
+  t.is(trace.copies!.outValues > 0, be.arena === undefined, `copies out: ${trace.copies!.outValues} values`)
   const p = profileOf(trace, 1)
   const part = (name: string) => p.parts.find(r => r.part === name)!
   t.true(part('filter gradient').calls >= 1, 'the convolution and the dense layer have filter gradients')

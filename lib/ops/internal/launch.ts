@@ -53,7 +53,7 @@ export const launch = async (be: Backend, spec: KernelSpec, args: readonly unkno
   })
   if (length > limit) throw new RangeError(`${spec.key}: the output holds ${length} values, over the kernel limit of ${limit}: use a smaller batch`)
   const bytes = 4 * (length + args.reduce<number>((n, a) => n + (a instanceof Float32Array ? a.length : 1), 0))
-  const kernel = be.kernel(spec.key, (gpu: GPU, settings: KernelSettings) =>
+  const build = (gpu: GPU, settings: KernelSettings) =>
     gpu.createKernel(spec.source, {
       ...settings,
       output: [...spec.output],
@@ -65,17 +65,20 @@ export const launch = async (be: Backend, spec: KernelSpec, args: readonly unkno
       ...(spec.outputLayout ? { outputLayout: spec.outputLayout } : {}),
       ...(spec.functions ? { functions: [...spec.functions] } : {}),
       ...(spec.fma && be.capabilities.fusedMultiplyAdd ? { fusedMultiplyAdd: true } : {}),
-    } as any),
-    bytes,
-  )
-  // resident tensors: the collection that frees dead ones runs before a call, never inside it;
-  // scratch arguments may be refilled while it waits (see scratch.ts), so they are copied first
-  if (be.arena?.due(4 * length)) {
-    const held = args.map(a => (a instanceof Float32Array && be.arena!.offsetOf(a, 0) < 0 ? a.slice() : a))
-    await be.arena.collect()
-    return flatOutput(await tracedCall(be, spec.key, () => kernel(...held)), length)
-  }
-  return flatOutput(await tracedCall(be, spec.key, () => kernel(...args)), length)
+    } as any)
+  const arena = be.arena
+  if (!arena) return flatOutput(await tracedCall(be, spec.key, () => be.kernel(spec.key, build, bytes)(...args)), length)
+  // resident tensors: what the call will allocate in the arena (its output and a temporary region
+  // for each argument that does not live there)
+  const regions = [4 * length, ...args.map(a => (a instanceof Float32Array && arena.offsetOf(a, 0) < 0 ? 4 * a.length : 0)).filter(n => n > 0)]
+  if (!arena.due(regions)) return flatOutput(await tracedCall(be, spec.key, () => be.kernel(spec.key, build, bytes)(...args)), length)
+  // the collection that frees dead tensors runs before a call, never inside it; scratch arguments
+  // may be refilled while it waits (see scratch.ts), so they are copied first
+  const held = args.map(a => (a instanceof Float32Array && arena.offsetOf(a, 0) < 0 ? a.slice() : a))
+  await arena.collect()
+  // still no room (the live tensors fill the arena's 4 GiB): this call copies through a memory of its own, as without the arena
+  const kernel = arena.fits(regions) ? be.kernel(spec.key, build, bytes) : be.kernel(`${spec.key}|own-memory`, (gpu, settings) => build(gpu, { ...settings, arena: undefined }), bytes)
+  return flatOutput(await tracedCall(be, spec.key, () => kernel(...held)), length)
 }
 
 /** A cache key from an op name and any numbers/strings that change the compiled code. */
