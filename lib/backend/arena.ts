@@ -66,6 +66,12 @@ const PAGE = 65536
 const ALIGN = 64
 /** Unmasked SIMD reads may run up to 12 bytes past an array's end (patch part 13). */
 const SLACK = 16
+/**
+ * 1 GiB to start with: pages never written cost no resident memory, and a shared memory that grows
+ * while worker threads run on it is the prime suspect of an open fault (docs/performance.md), so it
+ * should grow rarely (it doubles when it does).
+ */
+const INITIAL_PAGES = 16384
 /** 4 GiB: a 32-bit memory's whole address space. */
 export const MAX_ARENA_PAGES = 65536
 
@@ -121,7 +127,7 @@ const roundUp = (n: number, to: number) => Math.ceil(n / to) * to
 export const createArena = (opts: { maximumPages?: number; initialPages?: number; collectEvery?: number } = {}): Arena => {
   const maximumPages = opts.maximumPages ?? MAX_ARENA_PAGES
   const collectEvery = opts.collectEvery ?? 256 * 2 ** 20
-  const memory = new WebAssembly.Memory({ initial: opts.initialPages ?? 256, maximum: maximumPages, shared: true })
+  const memory = new WebAssembly.Memory({ initial: opts.initialPages ?? INITIAL_PAGES, maximum: maximumPages, shared: true })
   let buffer = memory.buffer
   let f32 = new Float32Array(buffer)
   let i32 = new Int32Array(buffer)
@@ -169,7 +175,7 @@ export const createArena = (opts: { maximumPages?: number; initialPages?: number
   const grow = (size: number): boolean => {
     const pages = stats.pages
     if (pages >= maximumPages) return false
-    const wanted = Math.min(maximumPages - pages, Math.max(Math.ceil((size + SLACK) / PAGE), Math.ceil(pages / 2)))
+    const wanted = Math.min(maximumPages - pages, Math.max(Math.ceil((size + SLACK) / PAGE), pages))
     if (Math.ceil((size + SLACK) / PAGE) > wanted) return false
     const oldEnd = buffer.byteLength - SLACK
     memory.grow(wanted)
