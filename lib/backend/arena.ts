@@ -68,8 +68,8 @@ const ALIGN = 64
 const SLACK = 16
 /**
  * 1 GiB to start with: pages never written cost no resident memory, and a shared memory that grows
- * while worker threads run on it is the prime suspect of an open fault (docs/performance.md), so it
- * should grow rarely (it doubles when it does).
+ * while worker threads run on it makes V8 update every isolate, so it should grow rarely (it
+ * doubles when it does).
  */
 const INITIAL_PAGES = 16384
 /** 4 GiB: a 32-bit memory's whole address space. */
@@ -302,9 +302,9 @@ export const createArena = (opts: { maximumPages?: number; initialPages?: number
 /**
  * Whether webasm backends keep their tensors in one arena (RXCEPTION_RESIDENT=1) or give each
  * kernel its own memory and copy its arguments in and its output out (the default, and 0). Off by
- * default while one fault is open: Inception-ResNet-v2 299 inference over the arena ended by a
- * signal, without a message, in 2 of about 20 benchmark runs (docs/performance.md). Never in a
- * browser, where nothing can ask for the collections that free its regions.
+ * default while one fault is open: Inception-ResNet-v2 299 inference over the arena ended by
+ * a signal (SIGSEGV where named) in 4 of 52 benchmark runs (docs/performance.md). Never in a browser, where nothing
+ * can ask for the collections that free its regions.
  *
  * @example
  * residentFromEnv({ RXCEPTION_RESIDENT: '1' }) // true in Node
