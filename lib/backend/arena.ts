@@ -303,7 +303,7 @@ export const createArena = (opts: { maximumPages?: number; initialPages?: number
  * Whether webasm backends keep their tensors in one arena (RXCEPTION_RESIDENT=1) or give each
  * kernel its own memory and copy its arguments in and its output out (the default, and 0). Off by
  * default while one fault is open: Inception-ResNet-v2 299 inference over the arena ended by
- * a signal (SIGSEGV where named) in 4 of 52 benchmark runs (docs/performance.md). Never in a browser, where nothing
+ * a signal (SIGSEGV or SIGTRAP, a V8 fatal error) in 6 of 89 benchmark runs (docs/performance.md). Never in a browser, where nothing
  * can ask for the collections that free its regions.
  *
  * @example
