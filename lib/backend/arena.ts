@@ -11,7 +11,7 @@ import { PLATFORM, collectGarbage, Env, environment } from '../platform'
  *
  * The garbage collector does not see this memory, so the arena asks for a collection itself
  * once it has allocated as many bytes since the last one as are live, and at least
- * `collectEvery` (256 MiB: each collection is a full one, 10-20 ms), and when an allocation does
+ * `collectEvery` (256 MiB: each collection is a full one), and when an allocation does
  * not fit: memory stays within the live tensors plus that much garbage. WebAssembly memory never
  * shrinks: its size is the high-water mark of the run.
  *
@@ -67,18 +67,16 @@ const ALIGN = 64
 /** Unmasked SIMD reads may run up to 12 bytes past an array's end (patch part 13). */
 const SLACK = 16
 /**
- * 1 GiB to start with: pages never written cost no resident memory, and a shared memory that grows
- * while worker threads run on it makes V8 update every isolate, so it should grow rarely (it
- * doubles when it does).
+ * 1 GiB to start with: pages never written cost no resident memory (the default run's peak RSS
+ * was the same), and the memory should seldom grow while worker threads run on it (it doubles
+ * when it does).
  */
 const INITIAL_PAGES = 16384
 /** 4 GiB: a 32-bit memory's whole address space. */
-export const MAX_ARENA_PAGES = 65536
+const MAX_ARENA_PAGES = 65536
 
-/** A region's owner: held by every view of it, so its collection means no view is left. */
-class Owner {
-  constructor(readonly offset: number) {}
-}
+/** A region's owner: held by every view of it, so its collection means no view is left (the registry holds its offset). */
+class Owner {}
 
 /** %TypedArray%.prototype.subarray's index rule: an integer, negative from the end, clamped to [0, n]. */
 function clampIndex(i: number, n: number): number {
@@ -199,7 +197,6 @@ export const createArena = (opts: { maximumPages?: number; initialPages?: number
     return -1
   }
 
-  /** Conservative: each region in the largest free span together, or all of them in the growth left. */
   /**
    * Freed regions wait in bins of their exact size (a training step frees and allocates the same
    * sizes every step: O(1) instead of a first-fit walk over a fragmented list); they go back to
@@ -213,6 +210,7 @@ export const createArena = (opts: { maximumPages?: number; initialPages?: number
     binnedBytes = 0
   }
 
+  /** Conservative: all the regions in what the memory may still grow by, or together in the largest free span. */
   const fits = (regions: readonly number[]): boolean => {
     const need = regions.reduce((n, r) => n + roundUp(r + SLACK, ALIGN), 0)
     if ((maximumPages - stats.pages) * PAGE >= need + SLACK) return true
@@ -280,7 +278,7 @@ export const createArena = (opts: { maximumPages?: number; initialPages?: number
     },
     view(offset, length) {
       refresh()
-      const owner = new Owner(offset)
+      const owner = new Owner()
       const view = ResidentArray.over(buffer, offset, length, owner)
       registry.register(owner, offset)
       return view

@@ -1,5 +1,5 @@
 import { GPU } from '../../backend/gpujs'
-import { Backend, KernelSettings } from '../../backend'
+import { Backend, Kernel, KernelSettings } from '../../backend'
 import { flatOutput } from '../../backend/output'
 import { tracedCall } from '../../backend/kernel-trace'
 import { kernelLimit } from './split'
@@ -66,19 +66,21 @@ export const launch = async (be: Backend, spec: KernelSpec, args: readonly unkno
       ...(spec.functions ? { functions: [...spec.functions] } : {}),
       ...(spec.fma && be.capabilities.fusedMultiplyAdd ? { fusedMultiplyAdd: true } : {}),
     } as any)
+  const run = (kernel: Kernel, values: readonly unknown[]) => tracedCall(be, spec.key, () => kernel(...values)).then(r => flatOutput(r, length))
   const arena = be.arena
-  if (!arena) return flatOutput(await tracedCall(be, spec.key, () => be.kernel(spec.key, build, bytes)(...args)), length)
-  // resident tensors: what the call will allocate in the arena (its output and a temporary region
-  // for each argument that does not live there)
-  const regions = [4 * length, ...args.map(a => (a instanceof Float32Array && arena.offsetOf(a, 0) < 0 ? 4 * a.length : 0)).filter(n => n > 0)]
-  if (!arena.due(regions)) return flatOutput(await tracedCall(be, spec.key, () => be.kernel(spec.key, build, bytes)(...args)), length)
+  if (!arena) return run(be.kernel(spec.key, build, bytes), args)
+  // resident tensors: the arguments that do not live in the arena get a temporary region each
+  const copied = args.filter((a): a is Float32Array => a instanceof Float32Array && arena.offsetOf(a, 0) < 0)
+  const regions = [4 * length, ...copied.map(a => 4 * a.length)]
+  if (!arena.due(regions)) return run(be.kernel(spec.key, build, bytes), args)
   // the collection that frees dead tensors runs before a call, never inside it; scratch arguments
   // may be refilled while it waits (see scratch.ts), so they are copied first
-  const held = args.map(a => (a instanceof Float32Array && arena.offsetOf(a, 0) < 0 ? a.slice() : a))
+  const held = args.map(a => (copied.includes(a as Float32Array) ? (a as Float32Array).slice() : a))
   await arena.collect()
   // still no room (the live tensors fill the arena's 4 GiB): this call copies through a memory of its own, as without the arena
-  const kernel = arena.fits(regions) ? be.kernel(spec.key, build, bytes) : be.kernel(`${spec.key}|own-memory`, (gpu, settings) => build(gpu, { ...settings, arena: undefined }), bytes)
-  return flatOutput(await tracedCall(be, spec.key, () => kernel(...held)), length)
+  return arena.fits(regions)
+    ? run(be.kernel(spec.key, build, bytes), held)
+    : run(be.kernel(`${spec.key}|own-memory`, (gpu, settings) => build(gpu, { ...settings, arena: undefined }), bytes), held)
 }
 
 /** A cache key from an op name and any numbers/strings that change the compiled code. */
