@@ -16,6 +16,7 @@ import { Flags, ValuesOf, intIn, listOf, oneOf, parseCommand, usageOf } from '..
 import { MODEL_NAMES, ModelName } from '../modules'
 import type { BenchCase, BenchRow } from './suite-types'
 import { StepProfile, profileLines } from '../lib/train/step-profile'
+import { startupFlags } from '../lib/platform'
 
 export type { BenchRow } from './suite-types'
 import { networkOf } from './network-of'
@@ -66,7 +67,7 @@ const runCase = (c: BenchCase, budget: number): Promise<CaseOutcome> =>
   new Promise(resolve => {
     const script = require.resolve('./case')
     const loader = script.endsWith('.ts') && !process.execArgv.some(a => a.includes('tsx')) ? ['--import', 'tsx'] : []
-    const child = spawn(process.execPath, [...process.execArgv, ...loader, script, JSON.stringify(c)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...process.execArgv, ...startupFlags(), ...loader, script, JSON.stringify(c)], { stdio: ['ignore', 'pipe', 'pipe'] })
     const outcome: CaseOutcome = {}
     let buffer = ''
     let stderr = ''

@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+// V8's collector settings first, before anything allocates: changed later they broke V8's
+// concurrent marker (bin/v8-flags.cjs)
+require('./v8-flags.cjs').setStartupFlags()
 // An installed package runs the compiled CLI (dist/). A development checkout runs the TypeScript
 // sources through tsx (a development dependency), so an edit takes effect without a build.
 // libuv's thread pool (file reads, and sharp's libvips decoding for the data workers) starts 4

@@ -67,3 +67,9 @@ export const preferAtomicMarking = (_env: Env = NONE): void => undefined
 
 /** The browser has no collector to call: its engine collects when it will (the arena is Node-only). */
 export const collectGarbage = (): void => undefined
+
+/** A page cannot set its engine's flags (see `./platform.ts`): nothing was set at its start. */
+export const startupSettings = (): { readonly gc?: () => void; readonly fromStart: boolean } => ({ fromStart: false })
+
+/** A page starts no processes (see `./platform.ts`). */
+export const startupFlags = (_env: Env = NONE): string[] => []

@@ -1,6 +1,5 @@
 import { cpus, totalmem } from 'os'
 import { setFlagsFromString } from 'v8'
-import { runInNewContext } from 'vm'
 
 /**
  * What the library needs from the platform it runs on, Node's variant. The browser's
@@ -80,8 +79,11 @@ let markingAsked = false
  * pauses in all, and the step took 2.50-2.65 s instead of 3.05-3.44 (bench/ab-step.ts child runs;
  * docs/performance.md).
  * The JavaScript heap it marks is small (30 MiB), so the pauses are short (21 ms on average).
- * The flag is read when a collection starts, so setting it at run time takes effect for the next
- * one. Browsers choose their own collector: there this does nothing.
+ * A process that set V8's flags at its start (the `rxception` command, bin/v8-flags.cjs, or
+ * `--no-incremental-marking` on its command line) is left alone: changing the flag late is what
+ * this does for a program that imports the library, and late changes are what broke V8's
+ * concurrent marker under the tensor arena (see `startupSettings`). Browsers choose their own
+ * collector: there this does nothing.
  *
  * @example
  * preferAtomicMarking() // once, before the work allocates
@@ -89,25 +91,56 @@ let markingAsked = false
 export const preferAtomicMarking = (env: Env = environment()): void => {
   const raw = (env.RXCEPTION_INCREMENTAL_GC ?? '').trim()
   if (raw !== '' && raw !== '0' && raw !== '1') throw new Error(`RXCEPTION_INCREMENTAL_GC: expected 0 (atomic marking, the default) or 1 (V8's incremental marking), got '${raw}'`)
-  if (markingAsked || raw === '1') return
+  if (markingAsked || raw === '1' || startupSettings().fromStart) return
   markingAsked = true
   setFlagsFromString('--no-incremental-marking')
 }
 
-let collector: (() => void) | undefined
+/**
+ * The command-line flags that start a Node process as bin/v8-flags.cjs sets up the `rxception`
+ * command's (bench/suite.ts starts its case processes with them).
+ *
+ * @example
+ * spawn(process.execPath, [...startupFlags(), 'script.js'])
+ */
+export const startupFlags = (env: Env = environment()): string[] =>
+  env.RXCEPTION_INCREMENTAL_GC === '1' ? ['--expose-gc'] : ['--expose-gc', '--no-incremental-marking']
+
+/** What bin/v8-flags.cjs records (the same symbol). */
+const STARTUP = Symbol.for('rxception.v8-startup')
+
+/**
+ * V8's garbage-collector settings made at the process's start: by bin/v8-flags.cjs (the
+ * `rxception` command's first step) or on the command line (`node --expose-gc
+ * --no-incremental-marking`, as bench/suite.ts starts its cases). `gc` is V8's collector when
+ * `--expose-gc` was among them; `fromStart` whether anything was.
+ * Why it matters: with both flags changed at run time, after the process had worked a while,
+ * Inception-ResNet-v2 299 inference over the tensor arena ended by a signal in 3 of 22 runs
+ * (V8's concurrent marker: SIGSEGV, or its fatal "unreachable code"); set at the start, in none
+ * of 60 (docs/performance.md). So the arena is on by default only where this has `gc`.
+ *
+ * @example
+ * const { gc } = startupSettings() // undefined in a plain `node script.js`
+ */
+export const startupSettings = (): { readonly gc?: () => void; readonly fromStart: boolean } => {
+  const record = (globalThis as Record<symbol, { gc: () => void } | undefined>)[STARTUP]
+  if (record) return { gc: record.gc, fromStart: true }
+  const gc = (globalThis as { gc?: unknown }).gc
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
+  const atomic = args.some(a => /^--no[-_]incremental[-_]marking$/.test(a))
+  return typeof gc === 'function' ? { gc: gc as () => void, fromStart: true } : { fromStart: atomic }
+}
+
 /**
  * A full garbage collection now, for memory the collector cannot see (the webasm tensor arena:
- * its regions are freed by finalizers of views that only a collection finds unreachable). Node
- * exposes V8's `gc` once `--expose-gc` is set; setting it at run time takes effect for contexts
- * made afterwards, so the function is taken from a new context.
+ * its regions are freed by finalizers of views that only a collection finds unreachable). Needs
+ * V8's `gc` from the process's start (`startupSettings`); the arena checks that when it is made.
  *
  * @example
  * collectGarbage()
  */
 export const collectGarbage = (): void => {
-  if (!collector) {
-    setFlagsFromString('--expose-gc')
-    collector = runInNewContext('gc') as () => void
-  }
-  collector()
+  const { gc } = startupSettings()
+  if (!gc) throw new Error('collectGarbage: V8\'s gc is not exposed; start node with --expose-gc --no-incremental-marking (the rxception command does)')
+  gc()
 }

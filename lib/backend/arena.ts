@@ -1,4 +1,4 @@
-import { PLATFORM, collectGarbage, Env, environment } from '../platform'
+import { PLATFORM, collectGarbage, Env, environment, startupSettings } from '../platform'
 
 /**
  * One shared WebAssembly memory in which the webasm backend's tensors live (issue 19, item 2):
@@ -123,6 +123,9 @@ const roundUp = (n: number, to: number) => Math.ceil(n / to) * to
  * const arena = createArena({ maximumPages: 16384, collectEvery: 256 * 2 ** 20 })
  */
 export const createArena = (opts: { maximumPages?: number; initialPages?: number; collectEvery?: number } = {}): Arena => {
+  if (PLATFORM === 'node' && !startupSettings().gc) {
+    throw new Error('webasm: the tensor arena (RXCEPTION_RESIDENT=1) needs node started with --expose-gc --no-incremental-marking (set later, they broke V8\'s concurrent marker; the rxception command sets them): add them, or RXCEPTION_RESIDENT=0 to copy')
+  }
   const maximumPages = opts.maximumPages ?? MAX_ARENA_PAGES
   const collectEvery = opts.collectEvery ?? 256 * 2 ** 20
   const memory = new WebAssembly.Memory({ initial: opts.initialPages ?? INITIAL_PAGES, maximum: maximumPages, shared: true })
@@ -298,18 +301,20 @@ export const createArena = (opts: { maximumPages?: number; initialPages?: number
 }
 
 /**
- * Whether webasm backends keep their tensors in one arena (RXCEPTION_RESIDENT=1) or give each
- * kernel its own memory and copy its arguments in and its output out (the default, and 0). Off by
- * default while one fault is open: Inception-ResNet-v2 299 inference over the arena ended by
- * a signal (SIGSEGV or SIGTRAP, a V8 fatal error) in 6 of 89 benchmark runs (docs/performance.md). Never in a browser, where nothing
- * can ask for the collections that free its regions.
+ * Whether webasm backends keep their tensors in one arena (1) or give each kernel its own memory
+ * and copy its arguments in and its output out (0). Unset, the arena is on in a Node process
+ * whose garbage-collector flags were set at its start (`startupSettings`: the `rxception`
+ * command, or `node --expose-gc --no-incremental-marking`), and off otherwise: the arena asks for
+ * collections, and V8 broke when those flags were set later (docs/performance.md). Never in a
+ * browser, where nothing can ask for the collections that free its regions.
  *
  * @example
  * residentFromEnv({ RXCEPTION_RESIDENT: '1' }) // true in Node
  */
-export const residentFromEnv = (env: Env = environment()): boolean => {
+export const residentFromEnv = (env: Env = environment(), fromStart: boolean = startupSettings().gc !== undefined): boolean => {
   const v = env.RXCEPTION_RESIDENT
-  if (v === undefined || v === '' || v === '0') return false
+  if (v === undefined || v === '') return PLATFORM === 'node' && fromStart
+  if (v === '0') return false
   if (v === '1') return PLATFORM === 'node'
   throw new RangeError(`RXCEPTION_RESIDENT: expected 0 or 1, got ${JSON.stringify(v)}`)
 }

@@ -174,7 +174,8 @@ export const createBackendOf = (
   }
   return {
     mode,
-    device,
+    // benchmark rows and progress lines name the backend by this: say which memory model ran
+    device: arena ? `${device}, resident tensors` : device,
     stats,
     threads,
     cacheBudget,

@@ -1,4 +1,6 @@
 import test from 'ava'
+import { spawnSync } from 'child_process'
+import * as path from 'path'
 import { createBackendOf, traceKernels } from '../../lib/backend'
 import { createArena, residentFromEnv } from '../../lib/backend/arena'
 import { conv2d } from '../../lib/ops'
@@ -56,11 +58,43 @@ test('arena: a region lives while any view of it does (subarrays too) and is fre
   t.is(arena.stats.liveBytes, 0)
 })
 
-test('RXCEPTION_RESIDENT: 1 keeps tensors in the arena, 0 or unset does not; anything else is refused', t => {
-  t.true(residentFromEnv({ RXCEPTION_RESIDENT: '1' }))
-  t.false(residentFromEnv({ RXCEPTION_RESIDENT: '0' }))
-  t.false(residentFromEnv({}))
+test('RXCEPTION_RESIDENT: unset, the arena is on where V8\'s gc came with the process\'s start; 1 and 0 choose; anything else is refused', t => {
+  t.true(residentFromEnv({ RXCEPTION_RESIDENT: '1' }, false))
+  t.false(residentFromEnv({ RXCEPTION_RESIDENT: '0' }, true))
+  t.true(residentFromEnv({}, true))
+  t.false(residentFromEnv({}, false))
+  // ava starts this process with --expose-gc --no-incremental-marking (package.json)
+  t.true(residentFromEnv({}))
   t.throws(() => residentFromEnv({ RXCEPTION_RESIDENT: 'yes' }), { message: 'RXCEPTION_RESIDENT: expected 0 or 1, got "yes"' })
+})
+
+const root = path.join(__dirname, '..', '..')
+/** `node -e SCRIPT` in the repository with tsx and no V8 flags of ours, unless `first` sets them. */
+const plainNode = (script: string, env: Record<string, string> = {}) => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } })
+  if (r.error || r.signal) throw new Error(`node -e: ${r.error?.message ?? `killed by ${r.signal}`} (hang guard)`)
+  return r
+}
+
+test('a plain node process copies by default; RXCEPTION_RESIDENT=1 there is one line naming the flags it needs; bin/v8-flags.cjs first turns the arena on', t => {
+  const make = "require('./lib/backend').createBackend('webasm').then(b => { console.log(b.arena ? 'arena' : 'copying'); return b.destroy() }).catch(e => { console.error(e.message); process.exit(1) })"
+  t.is(plainNode(make).stdout.trim(), 'copying')
+  const refused = plainNode(make, { RXCEPTION_RESIDENT: '1' })
+  t.is(refused.status, 1)
+  t.regex(refused.stderr.trim(), /^webasm: the tensor arena \(RXCEPTION_RESIDENT=1\) needs node started with --expose-gc --no-incremental-marking .*RXCEPTION_RESIDENT=0 to copy$/)
+  t.is(plainNode(`require('./bin/v8-flags.cjs').setStartupFlags(); ${make}`).stdout.trim(), 'arena')
+  t.is(plainNode(`require('./bin/v8-flags.cjs').setStartupFlags(); ${make}`, { RXCEPTION_RESIDENT: '0' }).stdout.trim(), 'copying')
+})
+
+test('the rxception command keeps webasm tensors resident by default and says so; RXCEPTION_RESIDENT=0 copies', t => {
+  const cli = path.join(root, 'bin', 'rxception.js')
+  const selects = (env: Record<string, string>) => {
+    const r = spawnSync(process.execPath, [cli, 'backends'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, RXCEPTION_BACKEND: 'webasm', ...env } })
+    if (r.error || r.signal) throw new Error(`rxception backends: ${r.error?.message ?? `killed by ${r.signal}`} (hang guard)`)
+    return r.stdout.split('\n').find(l => l.startsWith('RXCEPTION_BACKEND=')) ?? r.stderr
+  }
+  t.regex(selects({}), /selects: webasm \(.*, resident tensors\)$/)
+  t.notRegex(selects({ RXCEPTION_RESIDENT: '0' }), /resident/)
 })
 
 test('webasm over an arena: a convolution reads the one before it in place (no copy of it) and both give the copying backend\'s bits', async t => {
