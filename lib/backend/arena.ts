@@ -108,6 +108,19 @@ class ResidentArray extends Float32Array {
 }
 Object.defineProperty(ResidentArray, 'name', { value: 'Float32Array' })
 
+/**
+ * A plain Float32Array over `a`'s values, for copying out of it in many pieces: a resident
+ * array's `subarray` constructs a derived class (2-3× the engine's own; per position in a
+ * strided input gradient it cost 0.28 s of a 14 s epoch of the default run). The plain view does
+ * not hold the region's owner: use it only while `a` itself is held.
+ *
+ * @example
+ * const src = plainView(values)
+ * positions.forEach((q, p) => dx.set(src.subarray(p * c, (p + 1) * c), q * c))
+ */
+export const plainView = (a: Float32Array): Float32Array =>
+  a instanceof ResidentArray ? new Float32Array(a.buffer, a.byteOffset, a.length) : a
+
 /** Free regions, sorted by start, adjacent ones merged. */
 interface Span {
   start: number

@@ -10,6 +10,7 @@ import { Tile, perCell, perGroup, tileFor, tileKey, tileReturn, tileRows, withLa
 import { bufferFor, scratch } from './internal/scratch'
 import { RUNNING_GROUPS, groupSpan as span, runningReduction } from './internal/running-offsets'
 import { blockedTile, filterBlocks } from './internal/filter-blocks'
+import { plainView } from '../backend/arena'
 
 /**
  * 2-D convolution, NHWC input, HWIO filter [kh, kw, cin, cout], TensorFlow padding. Three kernels,
@@ -271,15 +272,18 @@ const inputGrad = async (g: ConvGeometry, w: Float32Array, dy: Tensor, be: Backe
 const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float32Array, tile: Tile, be: Backend): Promise<Float32Array> => {
   const dx = new Float32Array(g.n * g.h * g.w * g.c)
   const perTap = g.cout * g.c
+  const filterView = plainView(filter)
   for (const [i, phase] of stridePhases(g, g.cout).entries()) {
     const rows = phase.positions.length
     // no tap reaches these positions (their gradient is zero), or the phase holds only padding
     if (phase.taps.length === 0 || rows === 0) continue
     const taps = scratch('conv.w.phase', phase.taps.length * perTap)
-    phase.taps.forEach((t, j) => taps.set(filter.subarray(t * perTap, (t + 1) * perTap), j * perTap))
+    phase.taps.forEach((t, j) => taps.set(filterView.subarray(t * perTap, (t + 1) * perTap), j * perTap))
     const spec = inputGradSpec(be, g, tile, keyOf('conv2d.dx.phase', ...shapeKey(g), i), rows, phase.taps.length)
     const values = tileRows(await launch(be, spec, [dyz, taps, phase.reach], Math.ceil(rows / 4) * 4 * g.c), rows, tile)
-    phase.positions.forEach((qi, p) => dx.set(values.subarray(p * g.c, (p + 1) * g.c), qi * g.c))
+    // the copy is synchronous: a region is freed only by a finalizer task, never during it
+    const src = plainView(values)
+    phase.positions.forEach((qi, p) => dx.set(src.subarray(p * g.c, (p + 1) * g.c), qi * g.c))
   }
   return dx
 }

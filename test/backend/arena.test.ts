@@ -2,7 +2,7 @@ import test from 'ava'
 import { spawnSync } from 'child_process'
 import * as path from 'path'
 import { createBackendOf, traceKernels } from '../../lib/backend'
-import { createArena, residentFromEnv } from '../../lib/backend/arena'
+import { createArena, plainView, residentFromEnv } from '../../lib/backend/arena'
 import { conv2d } from '../../lib/ops'
 import { keyFromSeed, normal } from '../../lib/tensor'
 import { flatten } from '../../lib/tree'
@@ -51,6 +51,14 @@ test('arena: a region lives while any view of it does (subarrays too) and is fre
   t.true(arena.offsetOf(part, 100) > 0, 'a view of the arena is found where it lies')
   t.is(arena.offsetOf(part.slice(), 100), -1, 'a copy is not')
   t.is(arena.offsetOf(new Float32Array(100), 100), -1)
+  const plain = plainView(part)
+  t.is(plain.constructor, Float32Array, 'plainView: the engine\'s own Float32Array (its subarray is the fast one)')
+  t.is(plain.buffer, part.buffer)
+  t.is(plain.byteOffset, part.byteOffset)
+  t.is(plain.length, part.length)
+  t.is(arena.offsetOf(plain, 100), -1, 'plainView holds no owner, so the arena does not take it for a resident tensor')
+  const ordinary = new Float32Array(3)
+  t.is(plainView(ordinary), ordinary)
   part = undefined
   for (let i = 0; i < 5 && arena.stats.liveRegions > 0; i++) await arena.collect()
   t.is(arena.stats.liveRegions, 0, 'no view left: freed')

@@ -1,5 +1,6 @@
 import { Tensor, nhwc } from '../../tensor'
 import { bufferFor } from './scratch'
+import { plainView } from '../../backend/arena'
 
 /**
  * TensorFlow's padding modes: 'valid' (none) or 'same' (output size ceil(in / stride)).
@@ -78,11 +79,12 @@ export const padNHWC = (t: Tensor, g: Window2D, value = 0, slot?: string): Float
   const { n, h, w, c, hp, wp } = g
   const out = bufferFor(slot, n * hp * wp * c)
   if (value !== 0 || slot !== undefined) out.fill(value)
+  const data = plainView(t.data)
   for (let b = 0; b < n; b++) {
     for (let i = 0; i < h; i++) {
       const src = ((b * h + i) * w) * c
       const dst = ((b * hp + i + g.y.before) * wp + g.x.before) * c
-      out.set(t.data.subarray(src, src + w * c), dst)
+      out.set(data.subarray(src, src + w * c), dst)
     }
   }
   return out
