@@ -9,10 +9,15 @@
  *   npx tsx bench/ab-step.ts --base /tmp/base [--model inception-v4] [--size 75] [--batch 8] [--rounds 3] [--steps 3]
  *
  * Prints one JSON line per run and a summary: each side's median step, the ratio, peak RSS.
+ * The children start with V8's flags on their command line (`startupFlags`), as the `rxception`
+ * command's processes run: the tensor arena is on where the checkout makes it the default (since
+ * 2705efc; an older base copies unless RXCEPTION_RESIDENT=1, so an A/B across it is arena against
+ * copying; RXCEPTION_RESIDENT=0 turns it off on both sides).
  */
 import { spawnSync } from 'child_process'
 import * as os from 'os'
 import * as path from 'path'
+import { startupFlags } from '../lib/platform'
 
 interface Run { root: string; medianMs: number; ms: number[]; loss: number; rssMiB: number; load: number }
 
@@ -70,7 +75,7 @@ const main = async (): Promise<void> => {
   const runs: Run[] = []
   for (let r = 0; r < Number(flag('rounds', '3')); r++) {
     for (const root of [path.resolve(base), here]) {
-      const out = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', root, ...passOn], { encoding: 'utf8' })
+      const out = spawnSync(process.execPath, [...process.execArgv, ...startupFlags(), __filename, '--child', root, ...passOn], { encoding: 'utf8' })
       const line = out.stdout.trim().split('\n').pop() ?? ''
       if (out.status !== 0 || !line.startsWith('{')) throw new Error(`${root}: the run failed: ${(out.stderr || line).trim().split('\n').pop()}`)
       process.stdout.write(line + '\n')

@@ -25,10 +25,15 @@ const vm = require('node:vm')
 /** Where the settings are recorded: { gc, atomicMarking } (a symbol, so bundles and copies of this file agree). */
 const RECORD = Symbol.for('rxception.v8-startup')
 
-/** Sets the flags (once per process) and records them with V8's gc function. */
+/**
+ * Sets the flags (once per process) and records them with V8's gc function.
+ *
+ * @example
+ * const { gc, atomicMarking } = setStartupFlags()
+ */
 const setStartupFlags = (env = process.env) => {
   if (globalThis[RECORD]) return globalThis[RECORD]
-  const atomicMarking = env.RXCEPTION_INCREMENTAL_GC !== '1'
+  const atomicMarking = (env.RXCEPTION_INCREMENTAL_GC || '').trim() !== '1'
   if (atomicMarking) v8.setFlagsFromString('--no-incremental-marking')
   if (typeof globalThis.gc !== 'function') v8.setFlagsFromString('--expose-gc')
   // set at run time, the flag exposes gc to contexts made afterwards only

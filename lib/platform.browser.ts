@@ -68,8 +68,18 @@ export const preferAtomicMarking = (_env: Env = NONE): void => undefined
 /** The browser has no collector to call: its engine collects when it will (the arena is Node-only). */
 export const collectGarbage = (): void => undefined
 
-/** A page cannot set its engine's flags (see `./platform.ts`): nothing was set at its start. */
+/**
+ * A page cannot set its engine's flags (see `./platform.ts`): nothing was set at its start.
+ *
+ * @example
+ * startupSettings().fromStart // false
+ */
 export const startupSettings = (): { readonly gc?: () => void; readonly fromStart: boolean } => ({ fromStart: false })
 
-/** A page starts no processes (see `./platform.ts`). */
+/**
+ * A page starts no processes (see `./platform.ts`).
+ *
+ * @example
+ * startupFlags() // []
+ */
 export const startupFlags = (_env: Env = NONE): string[] => []

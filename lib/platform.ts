@@ -104,16 +104,20 @@ export const preferAtomicMarking = (env: Env = environment()): void => {
  * spawn(process.execPath, [...startupFlags(), 'script.js'])
  */
 export const startupFlags = (env: Env = environment()): string[] =>
-  env.RXCEPTION_INCREMENTAL_GC === '1' ? ['--expose-gc'] : ['--expose-gc', '--no-incremental-marking']
+  (env.RXCEPTION_INCREMENTAL_GC ?? '').trim() === '1' ? ['--expose-gc'] : ['--expose-gc', '--no-incremental-marking']
 
 /** What bin/v8-flags.cjs records (the same symbol). */
 const STARTUP = Symbol.for('rxception.v8-startup')
 
 /**
  * V8's garbage-collector settings made at the process's start: by bin/v8-flags.cjs (the
- * `rxception` command's first step) or on the command line (`node --expose-gc
- * --no-incremental-marking`, as bench/suite.ts starts its cases). `gc` is V8's collector when
- * `--expose-gc` was among them; `fromStart` whether anything was.
+ * `rxception` command's first step, which records them) or on the command line (`node
+ * --expose-gc --no-incremental-marking`, as bench/suite.ts starts its cases; Node refuses the
+ * marking flag in NODE_OPTIONS, so only the command line is read). `gc` is V8's collector when
+ * `--expose-gc` came at the start; `fromStart` whether the marking mode was chosen there too
+ * (bin/v8-flags.cjs chooses it, atomic unless RXCEPTION_INCREMENTAL_GC=1): then nothing changes a
+ * collector flag later, and the arena may be on. `node --expose-gc` alone is not enough: the
+ * first backend would still switch the marking late.
  * Why it matters: with both flags changed at run time, after the process had worked a while,
  * Inception-ResNet-v2 299 inference over the tensor arena ended by a signal in 3 of 22 runs
  * (V8's concurrent marker: SIGSEGV, or its fatal "unreachable code"); set at the start, in none
@@ -126,9 +130,8 @@ export const startupSettings = (): { readonly gc?: () => void; readonly fromStar
   const record = (globalThis as Record<symbol, { gc: () => void } | undefined>)[STARTUP]
   if (record) return { gc: record.gc, fromStart: true }
   const gc = (globalThis as { gc?: unknown }).gc
-  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
-  const atomic = args.some(a => /^--no[-_]incremental[-_]marking$/.test(a))
-  return typeof gc === 'function' ? { gc: gc as () => void, fromStart: true } : { fromStart: atomic }
+  const fromStart = process.execArgv.some(a => /^--no[-_]?incremental[-_]marking$/.test(a))
+  return typeof gc === 'function' ? { gc: gc as () => void, fromStart } : { fromStart }
 }
 
 /**

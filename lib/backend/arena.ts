@@ -136,8 +136,8 @@ const roundUp = (n: number, to: number) => Math.ceil(n / to) * to
  * const arena = createArena({ maximumPages: 16384, collectEvery: 256 * 2 ** 20 })
  */
 export const createArena = (opts: { maximumPages?: number; initialPages?: number; collectEvery?: number } = {}): Arena => {
-  if (PLATFORM === 'node' && !startupSettings().gc) {
-    throw new Error('webasm: the tensor arena (RXCEPTION_RESIDENT=1) needs node started with --expose-gc --no-incremental-marking (set later, they broke V8\'s concurrent marker; the rxception command sets them): add them, or RXCEPTION_RESIDENT=0 to copy')
+  if (PLATFORM === 'node' && !arenaSafeHere()) {
+    throw new Error('webasm: the tensor arena needs node started with --expose-gc --no-incremental-marking (set later, they broke V8\'s concurrent marker; the rxception command sets them): add them, or RXCEPTION_RESIDENT=0 to copy')
   }
   const maximumPages = opts.maximumPages ?? MAX_ARENA_PAGES
   const collectEvery = opts.collectEvery ?? 256 * 2 ** 20
@@ -313,6 +313,12 @@ export const createArena = (opts: { maximumPages?: number; initialPages?: number
   }
 }
 
+/** V8's gc and its marking mode both came with the process's start (`startupSettings`): nothing will change a collector flag under the arena. */
+const arenaSafeHere = (): boolean => {
+  const s = startupSettings()
+  return s.gc !== undefined && s.fromStart
+}
+
 /**
  * Whether webasm backends keep their tensors in one arena (1) or give each kernel its own memory
  * and copy its arguments in and its output out (0). Unset, the arena is on in a Node process
@@ -324,7 +330,7 @@ export const createArena = (opts: { maximumPages?: number; initialPages?: number
  * @example
  * residentFromEnv({ RXCEPTION_RESIDENT: '1' }) // true in Node
  */
-export const residentFromEnv = (env: Env = environment(), fromStart: boolean = startupSettings().gc !== undefined): boolean => {
+export const residentFromEnv = (env: Env = environment(), fromStart: boolean = arenaSafeHere()): boolean => {
   const v = env.RXCEPTION_RESIDENT
   if (v === undefined || v === '') return PLATFORM === 'node' && fromStart
   if (v === '0') return false

@@ -91,7 +91,7 @@ export interface Backend {
   readonly threads: number
   /** What its kernels can do beyond stock gpu.js (wide tiles, direct stores), found at creation. */
   readonly capabilities: Capabilities
-  /** webasm's tensors in one memory its kernels share (see `Arena`; RXCEPTION_RESIDENT=1 in Node). */
+  /** webasm's tensors in one memory its kernels share (see `Arena`): in Node, where V8's flags came with the process's start (`residentFromEnv`). */
   readonly arena?: Arena
   /** The compiled kernel for `key`, built on first use; `bytes` is what one call holds (arguments and output). */
   kernel(key: string, build: (gpu: GPU, settings: KernelSettings) => unknown, bytes?: number): Kernel

@@ -272,12 +272,12 @@ const inputGrad = async (g: ConvGeometry, w: Float32Array, dy: Tensor, be: Backe
 const phasedInputGrad = async (g: ConvGeometry, dyz: Float32Array, filter: Float32Array, tile: Tile, be: Backend): Promise<Float32Array> => {
   const dx = new Float32Array(g.n * g.h * g.w * g.c)
   const perTap = g.cout * g.c
-  const filterView = plainView(filter)
   for (const [i, phase] of stridePhases(g, g.cout).entries()) {
     const rows = phase.positions.length
     // no tap reaches these positions (their gradient is zero), or the phase holds only padding
     if (phase.taps.length === 0 || rows === 0) continue
     const taps = scratch('conv.w.phase', phase.taps.length * perTap)
+    const filterView = plainView(filter) // within this synchronous copy only (see below)
     phase.taps.forEach((t, j) => taps.set(filterView.subarray(t * perTap, (t + 1) * perTap), j * perTap))
     const spec = inputGradSpec(be, g, tile, keyOf('conv2d.dx.phase', ...shapeKey(g), i), rows, phase.taps.length)
     const values = tileRows(await launch(be, spec, [dyz, taps, phase.reach], Math.ceil(rows / 4) * 4 * g.c), rows, tile)
