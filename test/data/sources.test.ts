@@ -25,6 +25,8 @@ test('mnist: 9,000 training and 1,000 held-out digits, disjoint, every class in 
   t.false(Array.from({ length: heldOut.size }, (_, i) => exampleAt(heldOut, i)).some(e => seen.has(e)))
   t.deepEqual(new Set(Array.from({ length: heldOut.size }, (_, i) => heldOut.label(i))).size, 10)
   t.deepEqual(exampleAt(train, 0).image.shape, [28, 28, 1])
+  // the package's JSON files are parsed, not required: require's cache would hold their 60 MiB of arrays for the whole run
+  t.false(Object.keys(require.cache).some(k => /mnist[\\/]src[\\/]digits/.test(k)), 'no digits file left in require.cache')
 })
 
 test.serial('folder: lists without decoding; classes are the sorted folder names; a corrupt image fails when read, with its path, or is replaced and reported', async t => {
