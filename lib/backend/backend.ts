@@ -1,6 +1,6 @@
 import { GPU } from './gpujs'
 import { mayHaveGpu, Probe, probeHeadlessGL, probeWebAssembly, probeWebGL, probeWebGPU } from './probe'
-import { attachPool, poolSizeFromEnv, retireKernel, sharedPool, SharedPool } from './worker-pool'
+import { attachPool, callerRangeFromEnv, poolSizeFromEnv, retireKernel, sharedPool, SharedPool } from './worker-pool'
 import { cacheBudgetFromEnv, maxKernelsFromEnv } from './cache-budget'
 import { Env, environment, preferAtomicMarking } from '../platform'
 import { Capabilities, capabilitiesOf, relocatableRegions } from './capabilities'
@@ -113,6 +113,8 @@ export interface KernelSettings {
   readonly dynamicArguments: false
   /** webasm with resident tensors: the backend's arena (patch part 15). */
   readonly arena?: Arena
+  /** With the arena: the calling thread runs the first range of a threaded call (`callerRangeFromEnv`). */
+  readonly callerRange?: boolean
 }
 
 const gpuMode = (mode: ConcreteMode): string => (mode === 'webasm' ? 'webasm' : mode)
@@ -147,7 +149,7 @@ export const createBackendOf = (
     tactic: 'precision',
     dynamicOutput: false,
     dynamicArguments: false,
-    ...(arena ? { arena } : {}),
+    ...(arena ? { arena, callerRange: callerRangeFromEnv() } : {}),
   }
   /**
    * Evicts least recently used idle kernels until `incoming` more bytes fit the budget and one

@@ -36,6 +36,21 @@ export const poolSizeFromEnv = (env: Env = environment()): number => {
 }
 
 /**
+ * Whether a threaded webasm run over the tensor arena takes its first range on the calling thread
+ * (patch, caller range: one message to the pool fewer per call; the thread that would wait for
+ * the workers computes) or hands every range to the workers (RXCEPTION_CALLER_RANGE=0).
+ *
+ * @example
+ * callerRangeFromEnv({ RXCEPTION_CALLER_RANGE: '0' }) // false
+ */
+export const callerRangeFromEnv = (env: Env = environment()): boolean => {
+  const raw = (env.RXCEPTION_CALLER_RANGE ?? '').trim()
+  if (raw === '' || raw === '1') return true
+  if (raw === '0') return false
+  throw new Error(`RXCEPTION_CALLER_RANGE: expected 0 or 1, got '${raw}'`)
+}
+
+/**
  * @example
  * const pool = sharedPool(2)
  * attachPool(compiledKernel, pool) // before its first run

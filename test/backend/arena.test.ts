@@ -167,3 +167,30 @@ test('webasm over a full arena: a call that does not fit after a collection runs
   await plain.destroy()
   await resident.destroy()
 })
+
+test('webasm over an arena: a threaded call runs its first range on the calling thread (caller range), with the bits of a run that leaves every range to the workers', async t => {
+  const be = createBackendOf('webasm', 'webasm', 2, undefined, undefined, undefined, true)
+  try {
+    // 2^16 cells: over the pool's 4,096-cell threshold, so the call is threaded and split in two
+    const n = 1 << 16
+    const source = 'function (a) { return a[this.thread.x] * 3 + Math.sqrt(this.thread.x) }'
+    const input = Float32Array.from({ length: n }, (_, i) => (i % 97) / 7)
+    // the gpu.js kernel behind the backend's wrapper, for the path its last run took
+    const kernelOf = (callerRange: boolean) => {
+      let built: any
+      const run = be.kernel(`caller-range.${callerRange}`, (gpu, settings) => (built = gpu.createKernel(source, { ...settings, callerRange, output: [n] } as any)))
+      return { run, path: () => built.kernel._lastRunPath as string }
+    }
+    const withCaller = kernelOf(true)
+    const workersOnly = kernelOf(false)
+    const a = (await withCaller.run(input)) as Float32Array
+    const b = (await workersOnly.run(input)) as Float32Array
+    t.is(withCaller.path(), 'threaded+caller')
+    t.is(workersOnly.path(), 'threaded')
+    t.true(be.arena!.offsetOf(a, n) >= 0, 'the output is resident')
+    t.deepEqual(Array.from(a), Array.from(b))
+    t.is(a[5], Math.fround(Math.fround(input[5]! * 3) + Math.fround(Math.sqrt(5))))
+  } finally {
+    await be.destroy()
+  }
+})

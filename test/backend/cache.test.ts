@@ -38,7 +38,9 @@ test.serial('the kernel cache stays within its budget: least recently used kerne
   t.deepEqual(Array.from(again.data.slice(0, 7)), [0, 0, 0, 0, 1, 2, 3])
   await settle()
   const grown = rssMiB() - start
-  t.true(grown < 100, `RSS grew ${grown.toFixed(0)} MiB with a 48 MiB budget (without eviction: ~150)`)
+  // measured 90-98 MiB, now and then 105-114 (the process's own allocations move with the machine's
+  // load); without eviction the eight kernels' memories alone are 128 MiB more than the budget's 48
+  t.true(grown < 125, `RSS grew ${grown.toFixed(0)} MiB with a 48 MiB budget (without eviction: ~150)`)
   await be.destroy()
   await settle()
   t.true(rssMiB() - start < 60, `RSS ${(rssMiB() - start).toFixed(0)} MiB above the start after destroy`)

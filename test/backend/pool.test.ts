@@ -1,7 +1,7 @@
 import test from 'ava'
 import { readdirSync } from 'fs'
 import { createBackendOf } from '../../lib/backend'
-import { poolSizeFromEnv } from '../../lib/backend/worker-pool'
+import { callerRangeFromEnv, poolSizeFromEnv } from '../../lib/backend/worker-pool'
 import { add, mul, relu, scale, scaledAdd } from '../../lib/ops'
 import { keyFromSeed, normal } from '../../lib/tensor'
 
@@ -30,4 +30,11 @@ test('RXCEPTION_THREADS sets the pool size; a bad value is refused with the vari
   t.true(poolSizeFromEnv({}) >= 1)
   t.throws(() => poolSizeFromEnv({ RXCEPTION_THREADS: '0x2' }), { message: "RXCEPTION_THREADS: expected an integer in [1, 256], got '0x2'" })
   t.throws(() => poolSizeFromEnv({ RXCEPTION_THREADS: '0' }), { message: /RXCEPTION_THREADS/ })
+})
+
+test('RXCEPTION_CALLER_RANGE: unset or 1 lets the calling thread take a range, 0 leaves every range to the workers; anything else is refused', t => {
+  t.true(callerRangeFromEnv({}))
+  t.true(callerRangeFromEnv({ RXCEPTION_CALLER_RANGE: '1' }))
+  t.false(callerRangeFromEnv({ RXCEPTION_CALLER_RANGE: '0' }))
+  t.throws(() => callerRangeFromEnv({ RXCEPTION_CALLER_RANGE: 'yes' }), { message: "RXCEPTION_CALLER_RANGE: expected 0 or 1, got 'yes'" })
 })
