@@ -7,10 +7,11 @@ import { stridePhases, table, tapReach, windowStarts, withZeroRow } from './inte
 import { batchSlice, byBatch, overLimit, sliceRanges, windowPerSample } from './internal/split'
 import { cropTaps, embedTaps, liveTaps } from './internal/dead-taps'
 import { Tile, perCell, perGroup, tileFor, tileKey, tileReturn, tileRows, withLayout } from './internal/tile'
-import { bufferFor, scratch } from './internal/scratch'
+import { scratch } from './internal/scratch'
 import { RUNNING_GROUPS, groupSpan as span, runningReduction } from './internal/running-offsets'
 import { blockedTile, filterBlocks } from './internal/filter-blocks'
 import { plainView } from '../backend/arena'
+import { tapsOutIn } from './internal/taps-out-in'
 
 /**
  * 2-D convolution, NHWC input, HWIO filter [kh, kw, cin, cout], TensorFlow padding. Three kernels,
@@ -212,31 +213,6 @@ const inputGradSpec = (be: Backend, g: ConvGeometry, tile: Tile, key: string, ro
   cellWork: 4 * tile.groups * taps * g.cout,
   ...tileReturn(tile),
 })
-
-/**
- * HWIO [taps][cin][cout] to [taps][cout][cin]: the input gradient's lanes run over cin. In 16×16
- * blocks, so the strided side of the copy stays within a few cache lines (on five large layer
- * shapes a row-at-a-time copy measured 4.9-8.4 ns per weight, 16×16 blocks 2.6-5.1).
- */
-const tapsOutIn = (w: Float32Array, taps: number, cin: number, cout: number, slot?: string): Float32Array => {
-  const out = bufferFor(slot, w.length)
-  const B = 16
-  for (let t = 0; t < taps; t++) {
-    const base = t * cin * cout
-    for (let c0 = 0; c0 < cin; c0 += B) {
-      const c1 = Math.min(cin, c0 + B)
-      for (let o0 = 0; o0 < cout; o0 += B) {
-        const o1 = Math.min(cout, o0 + B)
-        for (let co = o0; co < o1; co++) {
-          const to = base + co * cin
-          const from = base + co
-          for (let ci = c0; ci < c1; ci++) out[to + ci] = w[from + ci * cout]!
-        }
-      }
-    }
-  }
-  return out
-}
 
 /**
  * The gradient of conv2d with respect to its input.
